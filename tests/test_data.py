@@ -1,0 +1,94 @@
+"""The minibatch iterators of d2l_helpers.data, on the real data sets."""
+
+import numpy as np
+import pytest
+
+import d2l_helpers as d2l
+
+
+@pytest.fixture(scope="module")
+def iters():
+    """The Fashion-MNIST iterators with the course's batch size."""
+    return d2l.load_data_fashion_mnist(256)
+
+
+def test_sizes_and_class_balance(iters):
+    train_iter, test_iter = iters
+    assert (train_iter.num_examples, test_iter.num_examples) == (60_000, 10_000)
+    assert np.bincount(train_iter.labels).tolist() == [6_000] * 10
+    assert np.bincount(test_iter.labels).tolist() == [1_000] * 10
+
+
+def test_batch_layout_and_range(iters):
+    X, y = next(iter(iters[0]))
+    assert X.shape == (256, 1, 28, 28) and X.dtype == np.float32
+    assert y.shape == (256,) and y.dtype == np.int32
+    assert float(X.min()) == 0.0 and float(X.max()) == 1.0
+
+
+def test_last_partial_batch_is_kept(iters):
+    train_iter, test_iter = iters
+    sizes = [y.shape[0] for _, y in train_iter]
+    assert len(sizes) == len(train_iter) == 235
+    assert sizes[-1] == 60_000 - 234 * 256 and sum(sizes) == 60_000
+    assert sum(y.shape[0] for _, y in test_iter) == 10_000
+
+
+def test_training_data_is_reshuffled_every_epoch(iters):
+    train_iter = iters[0]
+    first = np.concatenate([y.asnumpy() for _, y in train_iter])
+    second = np.concatenate([y.asnumpy() for _, y in train_iter])
+    assert not np.array_equal(first, second)
+    assert np.array_equal(np.sort(first), np.sort(train_iter.labels))  # a permutation
+
+
+def test_test_data_is_in_file_order(iters):
+    test_iter = iters[1]
+    labels = np.concatenate([y.asnumpy() for _, y in test_iter])
+    assert np.array_equal(labels, test_iter.labels)
+
+
+def test_numpy_seed_makes_shuffling_repeatable(iters):
+    train_iter = iters[0]
+    np.random.seed(7)
+    X1, y1 = next(iter(train_iter))
+    np.random.seed(7)
+    X2, y2 = next(iter(train_iter))
+    assert np.array_equal(y1.asnumpy(), y2.asnumpy())
+    assert np.array_equal(X1.asnumpy(), X2.asnumpy())
+
+
+def test_batches_match_the_files(iters):
+    X, y = next(iter(iters[1]))
+    expected = iters[1].images[:256].astype(np.float32) / 255
+    np.testing.assert_allclose(X.asnumpy()[:, 0], expected, rtol=1e-6)
+    assert np.array_equal(y.asnumpy(), iters[1].labels[:256])
+
+
+def test_resize():
+    train_iter, _ = d2l.load_data_fashion_mnist(32, resize=64)
+    X, _ = next(iter(train_iter))
+    assert X.shape == (32, 1, 64, 64)
+    assert 0.0 <= float(X.min()) and float(X.max()) <= 1.0
+
+
+def test_text_labels():
+    assert d2l.get_fashion_mnist_labels([0, 9, 3]) == ["t-shirt", "ankle boot", "dress"]
+
+
+def test_mnist_loader():
+    train_iter, test_iter = d2l.load_data_mnist(256)
+    assert (train_iter.num_examples, test_iter.num_examples) == (60_000, 10_000)
+    X, y = next(iter(test_iter))
+    assert X.shape == (256, 1, 28, 28)
+    assert y[:10].asnumpy().tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the well-known first digits
+
+
+def test_bad_batch_size(iters):
+    with pytest.raises(ValueError, match="batch_size"):
+        d2l.ArrayDataIter(iters[1].images, iters[1].labels, 0, shuffle=False)
+
+
+def test_mismatched_counts_are_refused(iters):
+    with pytest.raises(d2l.IDXFormatError, match="10000 images but 9999 labels"):
+        d2l.ArrayDataIter(iters[1].images, iters[1].labels[:-1], 256, shuffle=False)

@@ -1,0 +1,102 @@
+"""The training loop of d2l_helpers.training, with real MXNet training on real images."""
+
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet import gluon, init, np as mnp
+from mxnet.gluon import nn
+
+import d2l_helpers as d2l
+
+
+def concise_model(lr: float = 0.1):
+    """The concise chapter's model, loss and trainer."""
+    net = nn.Sequential()
+    net.add(nn.Dense(10))
+    net.initialize(init.Normal(sigma=0.01))
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": lr})
+    return net, gluon.loss.SoftmaxCrossEntropyLoss(), trainer
+
+
+def test_accuracy_counts_correct_rows():
+    y_hat = mnp.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
+    y = mnp.array([1, 1, 1], dtype=np.int32)
+    assert d2l.accuracy(y_hat, y) == 2.0
+
+
+def test_new_call_form_trains(small_iters):
+    np.random.seed(0)
+    mx.random.seed(0)
+    net, loss, trainer = concise_model()
+    history = d2l.train_ch3(net, *small_iters, loss, 3, trainer)
+    assert len(history.train_loss) == len(history.test_acc) == len(history.epoch_seconds) == 3
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert history.test_acc[-1] > 0.6  # 3 epochs on 2,048 images; chance is 0.1
+    assert history.test_acc[-1] == pytest.approx(d2l.evaluate_accuracy(net, small_iters[1]))
+    assert "test acc" in str(history)
+
+
+def test_old_call_form_with_trainer_keyword(small_iters):
+    net, loss, trainer = concise_model()
+    history = d2l.train_ch3(net, *small_iters, loss, 2, 128, None, None, trainer)
+    assert history.test_acc[-1] > 0.5
+
+
+def test_old_call_form_from_scratch(small_iters):
+    W = mnp.random.normal(0, 0.01, size=(784, 10))
+    b = mnp.zeros(10)
+    for param in (W, b):
+        param.attach_grad()
+    net = lambda X: mx.npx.softmax(mnp.dot(X.reshape(-1, 784), W) + b)
+    cross_entropy = lambda y_hat, y: -mnp.log(y_hat[mnp.arange(y.shape[0]), y] + 1e-9)
+    history = d2l.train_ch3(net, *small_iters, cross_entropy, 2, 128, [W, b], 0.1)
+    assert history.test_acc[-1] > 0.5
+
+
+def test_missing_trainer_is_a_type_error(small_iters):
+    net, loss, _ = concise_model()
+    with pytest.raises(TypeError, match="needs a trainer"):
+        d2l.train_ch3(net, *small_iters, loss, 1)
+
+
+def test_diverging_loss_stops_with_a_clear_error(small_iters):
+    net, _, trainer = concise_model(lr=1e4)
+    naive_loss = lambda y_hat, y: -mnp.log(mx.npx.softmax(y_hat)[mnp.arange(y.shape[0]), y])
+    with pytest.raises(d2l.TrainingDivergedError, match=r"Epoch \d+: .*(nan|inf).*learning rate \(now 10000"):
+        d2l.train_ch3(net, *small_iters, naive_loss, 5, trainer)
+
+
+def test_wrong_input_shape_says_what_was_expected(small_iters):
+    net, loss, trainer = concise_model()
+    d2l.train_ch3(net, *small_iters, loss, 1, trainer)
+    X_test, y_test = small_iters[1].images, small_iters[1].labels
+    bigger = d2l.ArrayDataIter(X_test, y_test, 64, shuffle=False, resize=30)
+    with pytest.raises(d2l.ShapeMismatchError, match=r"784 input features.*\(64, 1, 30, 30\)"):
+        d2l.evaluate_accuracy(net, bigger)
+
+
+def test_predict_ch3_returns_true_and_predicted_labels(small_iters):
+    net, loss, trainer = concise_model()
+    d2l.train_ch3(net, *small_iters, loss, 2, trainer)
+    trues, preds = d2l.predict_ch3(net, small_iters[1], n=6)
+    assert trues == d2l.get_fashion_mnist_labels(small_iters[1].labels[:6])
+    assert len(preds) == 6 and set(preds) <= set(d2l.get_fashion_mnist_labels(range(10)))
+
+
+def test_training_plot_in_a_real_kernel():
+    """The live plot leaves exactly one figure in an executed notebook."""
+    import nbformat
+    from nbclient import NotebookClient
+    code = ("import numpy as np, d2l_helpers as d2l\n"
+            "from mxnet import gluon, init\nfrom mxnet.gluon import nn\n"
+            "tr, te = d2l.load_data_fashion_mnist(256)\n"
+            "tr = d2l.ArrayDataIter(tr.images[:1024], tr.labels[:1024], 256, True)\n"
+            "net = nn.Sequential(); net.add(nn.Dense(10)); net.initialize(init.Normal(sigma=0.01))\n"
+            "t = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})\n"
+            "h = d2l.train_ch3(net, tr, te, gluon.loss.SoftmaxCrossEntropyLoss(), 3, t)")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    assert [o.output_type for o in outputs] == ["display_data"]
+    assert "image/svg+xml" in outputs[0].data
+    assert outputs[0].data["image/svg+xml"].count("<path") > 3  # curves drawn after 3 epochs
