@@ -57,6 +57,11 @@ def load_verified(path: Path, md5: str, expected_shape: tuple[int, ...]) -> np.n
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if key not in _arrays:
         content = gunzip_file(path)
+        array = parse_idx(content, str(path))  # structural errors first: they say more
+        if array.shape != expected_shape:
+            raise IDXFormatError(
+                f"{path}: decodes to shape {array.shape}, expected {expected_shape}. It is "
+                "not this data set's file (swapped or from another data set): replace it.")
         actual = hashlib.md5(content).hexdigest()
         if actual != md5:
             raise ChecksumError(
@@ -64,9 +69,6 @@ def load_verified(path: Path, md5: str, expected_shape: tuple[int, ...]) -> np.n
                 "The file is corrupt or belongs to another data set: delete it and "
                 "provide the data set again (see the data section of README.md)."
             )
-        array = parse_idx(content, str(path))
-        if array.shape != expected_shape:
-            raise IDXFormatError(f"{path}: decodes to shape {array.shape}, expected {expected_shape}.")
         _arrays[key] = array
     return _arrays[key]
 
