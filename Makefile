@@ -18,6 +18,9 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@# jsonschema imports rfc3987-syntax when present (pulled in by jupyter-events' extra); it
+	@# builds a grammar at import, costing every chapter's kernel 2 s at its first glue().
+	$(PY) -m pip uninstall --quiet --yes rfc3987-syntax
 	@touch $@
 
 ## data: system packages (as root) and the verified data sets

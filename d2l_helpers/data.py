@@ -1,4 +1,4 @@
-"""Minibatch iterators over Fashion-MNIST and MNIST, held in memory and batched with NumPy."""
+"""Minibatch iterators over Fashion-MNIST and MNIST, held in memory on the training device."""
 
 import os
 from collections.abc import Iterator, Sequence
@@ -20,6 +20,12 @@ class ArrayDataIter:
     ``X`` is float32 of shape (batch, 1, height, width) scaled to [0, 1], ``y`` int32.
     With ``shuffle`` the order is redrawn every epoch from ``numpy.random`` (so
     ``numpy.random.seed`` makes it repeatable); the last partial batch is kept.
+
+    The first iteration copies the whole data set once to ``ctx`` (the CPU unless
+    given), as float32 images and int32 labels; every batch is then cut from that copy
+    on the device with one ``take`` (a fresh array, so changing a batch in place leaves
+    the data set alone). ``images`` and ``labels`` keep the compact NumPy originals;
+    changes to them after the first iteration are not seen by later epochs.
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int,
@@ -30,12 +36,13 @@ class ArrayDataIter:
                                  "and label files do not belong together.")
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
-        self.images = images  # uint8 (n, h, w), kept compact; scaled per batch
+        self.images = images  # uint8 (n, h, w), kept compact on the host
         self.labels = labels.astype(np.int32)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.resize = (resize, resize) if isinstance(resize, int) else resize
         self.ctx = ctx or mx.cpu()
+        self._on_device: Batch | None = None
 
     @property
     def num_examples(self) -> int:
@@ -48,20 +55,31 @@ class ArrayDataIter:
 
     def __iter__(self) -> Iterator[Batch]:
         """Yield the batches of one epoch, in a fresh random order when shuffling."""
-        n = len(self.labels)
-        order = np.random.permutation(n) if self.shuffle else None
+        images, labels = self._device_arrays()
+        n = self.num_examples
+        order = np.random.permutation(n) if self.shuffle else np.arange(n)
+        order = mx.np.array(order, dtype=np.int32, ctx=self.ctx)
+        labels = mx.np.take(labels, order)  # the whole epoch's labels in one operation
         for start in range(0, n, self.batch_size):
             stop = min(start + self.batch_size, n)
-            idx = order[start:stop] if order is not None else slice(start, stop)
-            yield self._batch(self.images[idx], self.labels[idx])
+            X = mx.np.take(images, order[start:stop], axis=0)
+            yield self._resized(X), labels[start:stop]
 
-    def _batch(self, images: np.ndarray, labels: np.ndarray) -> Batch:
-        """Turn uint8 images and int labels into device arrays of the documented layout."""
-        X = mx.np.array(images[:, None], dtype=np.uint8, ctx=self.ctx).astype(np.float32) / 255
-        if self.resize is not None:
-            X = npx.image.resize(X.transpose(0, 2, 3, 1), size=self.resize[::-1])
-            X = X.transpose(0, 3, 1, 2)
-        return X, mx.np.array(labels, dtype=np.int32, ctx=self.ctx)
+    def _device_arrays(self) -> Batch:
+        """Return all images (float32 in [0, 1], NCHW) and labels on ctx, made on first use."""
+        if self._on_device is None:
+            images = mx.np.array(self.images[:, None], dtype=np.uint8, ctx=self.ctx)
+            images = images.astype(np.float32)
+            images /= 255  # in place: no second float32 copy of the data set
+            self._on_device = images, mx.np.array(self.labels, dtype=np.int32, ctx=self.ctx)
+        return self._on_device
+
+    def _resized(self, X: mx.np.ndarray) -> mx.np.ndarray:
+        """Return a batch resized to self.resize (bilinear), or unchanged without resize."""
+        if self.resize is None:
+            return X
+        X = npx.image.resize(X.transpose(0, 2, 3, 1), size=self.resize[::-1])
+        return X.transpose(0, 3, 1, 2)
 
 
 def _load_data(spec: DatasetSpec, batch_size: int, resize: int | tuple[int, int] | None,

@@ -30,6 +30,10 @@ class DatasetSpec:
         """Return the file name of one of the four roles in ROLES."""
         return _FILE_NAMES[role]
 
+    def describe(self, role: str) -> str:
+        """Return a role's file in words: "fashion-mnist's test labels file (t10k-...gz)"."""
+        return f"{self.name}'s {role.replace('_', ' ')} file ({self.file_name(role)})"
+
     def expected_shape(self, role: str) -> tuple[int, ...]:
         """Return the array shape the file of a role must decode to."""
         count = self.num_train if role.startswith("train") else self.num_test
@@ -60,6 +64,14 @@ MNIST = DatasetSpec(
     mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/",),
     system_dirs=(),
 )
+
+SPECS = (FASHION_MNIST, MNIST)
+
+
+def identify(md5: str) -> tuple[DatasetSpec, str] | None:
+    """Return the data set and role whose published content MD5 is ``md5``, if any."""
+    return next(((spec, role) for spec in SPECS for role in ROLES if spec.md5[role] == md5), None)
+
 
 FASHION_MNIST_LABELS = (
     "t-shirt", "trouser", "pullover", "dress", "coat",

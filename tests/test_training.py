@@ -1,5 +1,7 @@
 """The training loop of d2l_helpers.training, with real MXNet training on real images."""
 
+import warnings
+
 import mxnet as mx
 import numpy as np
 import pytest
@@ -100,3 +102,61 @@ def test_training_plot_in_a_real_kernel():
     assert [o.output_type for o in outputs] == ["display_data"]
     assert "image/svg+xml" in outputs[0].data
     assert outputs[0].data["image/svg+xml"].count("<path") > 3  # curves drawn after 3 epochs
+
+
+def test_metrics_match_per_batch_accuracy_for_every_output_shape():
+    """Device-side sums over many batches agree with accuracy() batch by batch."""
+    rng = np.random.default_rng(0)
+    batches = [(mnp.array(rng.normal(size=(4, 3))),
+                mnp.array(rng.integers(0, 3, 4), dtype=np.int32))
+               for _ in range(130)]  # two groups of 64 batches, then a partial group
+    outputs = {
+        "scores": lambda X: X,
+        "predicted classes": lambda X: X.argmax(axis=1),
+        "one column (broadcast, as in d2l)": lambda X: X[:, :1],
+    }
+    for name, net in outputs.items():
+        expected = sum(d2l.accuracy(net(X), y) for X, y in batches) / (4 * len(batches))
+        assert d2l.evaluate_accuracy(net, batches) == pytest.approx(expected, abs=1e-12), name
+
+
+def test_epoch_metrics_are_the_averages_over_the_data(small_iters):
+    net, loss, _ = concise_model()
+    d2l.evaluate_accuracy(net, small_iters[0])  # the first forward pass creates the weights
+    frozen = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.0})
+    np.random.seed(1)
+    train_loss, train_acc = d2l.train_epoch_ch3(net, small_iters[0], loss, frozen)
+    losses = np.concatenate([loss(net(X), y).asnumpy() for X, y in small_iters[0]])
+    assert train_loss == pytest.approx(losses.mean(), rel=1e-5)
+    assert train_acc == d2l.evaluate_accuracy(net, small_iters[0])
+
+
+class RecordingDense(nn.Dense):
+    """A Dense layer that remembers how it was hybridized."""
+
+    hybridized_with = None
+
+    def hybridize(self, active: bool = True, **kwargs) -> None:
+        self.hybridized_with = (active, kwargs)
+        super().hybridize(active, **kwargs)
+
+
+def test_train_ch3_hybridizes_and_results_stay_the_same(small_iters):
+    nets, histories = {}, {}
+    for hybridize in (False, True):
+        np.random.seed(0)
+        mx.random.seed(0)
+        net = nn.Sequential()
+        net.add(RecordingDense(10))
+        net.initialize(init.Normal(sigma=0.01))
+        loss = gluon.loss.SoftmaxCrossEntropyLoss()
+        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no hint to use HybridSequential either
+            histories[hybridize] = d2l.train_ch3(net, *small_iters, loss, 2, trainer,
+                                                 plot=False, hybridize=hybridize)
+        nets[hybridize] = net
+    assert nets[False][0].hybridized_with is None
+    assert nets[True][0].hybridized_with == (True, {"static_alloc": True})
+    assert histories[False].test_acc == histories[True].test_acc
+    assert histories[False].train_loss == pytest.approx(histories[True].train_loss, rel=1e-6)
