@@ -30,7 +30,13 @@ class TrainingError(D2LError):
 
 
 class TrainingDivergedError(TrainingError):
-    """The training loss became inf or nan."""
+    """The training loss became inf or nan; ``history`` keeps the epochs completed before.
+
+    ``train_ch3`` sets ``history`` (a ``TrainHistory``) so that the metrics of the
+    epochs that did finish are not lost with the run.
+    """
+
+    history = None
 
 
 class ShapeMismatchError(TrainingError):

@@ -267,6 +267,9 @@ def train_ch3(net: Callable, train_iter: Iterable, test_iter: Iterable, loss: Ca
                 values.append(value)
             if figure is not None:
                 figure.add(epoch, (train_loss, train_acc, test_acc))
+    except TrainingDivergedError as err:
+        err.history = history  # the finished epochs stay available to the caller
+        raise
     finally:
         if figure is not None:
             figure.close()

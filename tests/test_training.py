@@ -64,8 +64,30 @@ def test_missing_trainer_is_a_type_error(small_iters):
 def test_diverging_loss_stops_with_a_clear_error(small_iters):
     net, _, trainer = concise_model(lr=1e4)
     naive_loss = lambda y_hat, y: -mnp.log(mx.npx.softmax(y_hat)[mnp.arange(y.shape[0]), y])
-    with pytest.raises(d2l.TrainingDivergedError, match=r"Epoch \d+: .*(nan|inf).*learning rate \(now 10000"):
+    with pytest.raises(d2l.TrainingDivergedError, match=r"^Epoch 1: .*(nan|inf).*learning rate "
+                       r"\(now 10000.*SoftmaxCrossEntropyLoss.*re-initialize") as info:
         d2l.train_ch3(net, *small_iters, naive_loss, 5, trainer)
+    assert info.value.history.train_loss == []
+
+
+def test_divergence_keeps_the_finished_epochs(small_iters):
+    net, _, trainer = concise_model()
+    naive_loss = lambda y_hat, y: -mnp.log(mx.npx.softmax(y_hat)[mnp.arange(y.shape[0]), y])
+    steps_per_epoch = len(small_iters[0])
+    steps = []
+
+    def updater(batch_size: int) -> None:
+        """SGD at lr 0.1 for one epoch, then at a learning rate that blows up."""
+        steps.append(batch_size)
+        if len(steps) == steps_per_epoch + 1:
+            trainer.set_learning_rate(1e4)
+        trainer.step(batch_size)
+
+    with pytest.raises(d2l.TrainingDivergedError, match=r"^Epoch 2: ") as info:
+        d2l.train_ch3(net, *small_iters, naive_loss, 5, updater)
+    history = info.value.history
+    assert len(history.train_loss) == len(history.test_acc) == 1
+    assert history.test_acc[0] > 0.5
 
 
 def test_wrong_input_shape_says_what_was_expected(small_iters):
@@ -75,6 +97,10 @@ def test_wrong_input_shape_says_what_was_expected(small_iters):
     bigger = d2l.ArrayDataIter(X_test, y_test, 64, shuffle=False, resize=30)
     with pytest.raises(d2l.ShapeMismatchError, match=r"784 input features.*\(64, 1, 30, 30\)"):
         d2l.evaluate_accuracy(net, bigger)
+    weight = net[0].weight.data().asnumpy()
+    with pytest.raises(d2l.ShapeMismatchError, match=r"784 input features"):
+        d2l.train_ch3(net, bigger, small_iters[1], loss, 1, trainer)
+    np.testing.assert_array_equal(net[0].weight.data().asnumpy(), weight)  # nothing trained
 
 
 def test_predict_ch3_returns_true_and_predicted_labels(small_iters):
