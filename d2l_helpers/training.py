@@ -9,14 +9,14 @@ than the SGD steps themselves. ``train_ch3`` also hybridizes Gluon models and lo
 import math
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import mxnet as mx
 from mxnet import autograd, gluon
 
-from .data import get_fashion_mnist_labels
+from .data import Batch, get_fashion_mnist_labels
 from .errors import ShapeMismatchError, TrainingDivergedError
 from .plotting import TrainingPlot, in_notebook, show_images
 
@@ -146,15 +146,20 @@ def check_input_shape(net: Any, X: mx.np.ndarray) -> None:
         )
 
 
-def evaluate_accuracy(net: Callable, data_iter: Iterable, device: mx.Context | None = None) -> float:
-    """Return the accuracy of a model over a whole data iterator."""
-    device = device or device_of(net)
-    sums = _DeviceSums()
+def _batches_for(net: Any, data_iter: Iterable, device: mx.Context | None) -> Iterator[Batch]:
+    """Yield the batches of data_iter on the device, checking the first one fits the net."""
     for i, (X, y) in enumerate(data_iter):
         if device is not None:
             X, y = X.as_in_ctx(device), y.as_in_ctx(device)
         if i == 0:
             check_input_shape(net, X)
+        yield X, y
+
+
+def evaluate_accuracy(net: Callable, data_iter: Iterable, device: mx.Context | None = None) -> float:
+    """Return the accuracy of a model over a whole data iterator."""
+    sums = _DeviceSums()
+    for X, y in _batches_for(net, data_iter, device or device_of(net)):
         sums.add(net(X), y)
     return sums.num_correct() / sums.num_examples
 
@@ -182,13 +187,8 @@ def train_epoch_ch3(net: Callable, train_iter: Iterable, loss: Callable, updater
                     device: mx.Context | None = None, epoch: int | None = None
                     ) -> tuple[float, float]:
     """Train for one epoch; return (average loss, accuracy) over the training data."""
-    device = device or device_of(net)
     sums = _DeviceSums()
-    for i, (X, y) in enumerate(train_iter):
-        if device is not None:
-            X, y = X.as_in_ctx(device), y.as_in_ctx(device)
-        if i == 0:
-            check_input_shape(net, X)
+    for X, y in _batches_for(net, train_iter, device or device_of(net)):
         with autograd.record():
             y_hat = net(X)
             l = loss(y_hat, y)
