@@ -34,6 +34,12 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 TIMEOUT_S = 30
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
 MAX_SCREENSHOT_HEIGHT = 40_000
+# Resolve once every image of the page has loaded (or failed), after a repaint.
+IMAGES_SETTLED_JS = """
+const done = arguments[arguments.length - 1];
+Promise.all([...document.images].map(img => img.decode().catch(() => null)))
+  .then(() => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));
+"""
 
 # Runs in the page once it has loaded: waits for MathJax and the images, then reports.
 # Cells tagged raises-exception show an error on purpose and are not counted.
@@ -258,11 +264,20 @@ class PageChecker:
         return self._targets[url]
 
     def save_screenshot(self, path: Path) -> None:
-        """Save a PNG of the whole page (up to a height limit), not just the window."""
+        """Save a PNG of the whole page (up to a height limit), not just the window.
+
+        The window is made as tall as the page for the capture: capturing beyond the
+        viewport instead leaves lazily painted figures and code blank in long pages.
+        """
         size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-        clip = {"x": 0, "y": 0, "width": size["width"],
-                "height": min(size["height"], MAX_SCREENSHOT_HEIGHT), "scale": 1}
-        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True, "clip": clip})
+        width = self.driver.execute_script("return window.innerWidth")
+        height = int(min(size["height"], MAX_SCREENSHOT_HEIGHT))
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        try:
+            self.driver.execute_async_script(IMAGES_SETTLED_JS)
+            shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+        finally:
+            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(shot["data"]))
