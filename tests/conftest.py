@@ -86,3 +86,17 @@ def small_iters(fashion_arrays):
     train_iter = d2l.ArrayDataIter(X_train[:2048], y_train[:2048], 128, shuffle=True)
     test_iter = d2l.ArrayDataIter(X_test[:1000], y_test[:1000], 128, shuffle=False)
     return train_iter, test_iter
+
+
+@pytest.fixture(scope="session")
+def glued():
+    """Return a function: chapter name -> the values its executed notebook glued."""
+    from notebooks import executed_dir, glued_values
+
+    def read(chapter: str) -> dict:
+        path = executed_dir() / f"{chapter}.ipynb"
+        if not path.is_file():
+            pytest.fail(f"{path} is missing: run `make book` first (it executes the chapters).")
+        return glued_values(path)
+
+    return read

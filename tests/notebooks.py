@@ -1,0 +1,36 @@
+"""Reading executed notebooks: the values a chapter glued with ``myst_nb.glue``."""
+
+import ast
+import os
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+EXECUTED_DIR = ROOT / "_build" / "jupyter_execute" / "chapters"
+
+
+def executed_dir() -> Path:
+    """Return the folder of executed chapters (``D2L_EXECUTED_DIR`` overrides the build's)."""
+    return Path(os.environ.get("D2L_EXECUTED_DIR") or EXECUTED_DIR)
+
+
+def _value(text: str) -> Any:
+    """Turn a glued value's ``text/plain`` repr back into a Python value when it is one."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def glued_values(notebook: Path) -> dict[str, Any]:
+    """Return every value glued in an executed notebook, by glue name."""
+    nb = nbformat.read(notebook, as_version=4)
+    values = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                values[name] = _value(output["data"].get("text/plain", ""))
+    return values
