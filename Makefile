@@ -38,7 +38,7 @@ test: book
 
 ## references: re-execute every chapter into tests/references/ (after editing a chapter)
 references: data
-	$(PY) scripts/make_references.py
+	$(PY) -m scripts.make_references
 
 ## bench: our pipeline against d2l's reference pipeline and the hardware floor
 bench: data

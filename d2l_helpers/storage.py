@@ -152,8 +152,8 @@ def load_verified(spec: DatasetSpec, role: str, path: Path) -> np.ndarray:
     return array
 
 
-def _missing(spec: DatasetSpec, folder: Path) -> list[str]:
-    """Return the names of the data set's files that a folder lacks."""
+def missing_files(spec: DatasetSpec, folder: Path) -> list[str]:
+    """Return the names of the data set's files that a folder lacks (none: it holds all)."""
     return [spec.file_name(r) for r in ROLES if not (folder / spec.file_name(r)).is_file()]
 
 
@@ -161,7 +161,7 @@ def find_files(spec: DatasetSpec, root: str | os.PathLike | None = None) -> dict
     """Return the paths of a data set's four files, downloading them if nothing local exists."""
     searched = candidate_dirs(spec, root)
     for folder in searched:
-        if not _missing(spec, folder):
+        if not missing_files(spec, folder):
             return {role: folder / spec.file_name(role) for role in ROLES}
     if root is not None:
         raise DataNotFoundError(_root_message(spec, Path(root)))
@@ -171,11 +171,11 @@ def find_files(spec: DatasetSpec, root: str | os.PathLike | None = None) -> dict
 def _root_message(spec: DatasetSpec, root: Path) -> str:
     """Explain why root= does not hold the data set, and how to point it right."""
     given = f"root={str(root)!r} was given (only that folder is searched), but "
-    if (root / spec.name).is_dir() and not _missing(spec, root / spec.name):
+    if (root / spec.name).is_dir() and not missing_files(spec, root / spec.name):
         return given + (f"the files are in its subfolder {spec.name}/: pass "
                         f"root={str(root / spec.name)!r} instead.")
     problem = ("that folder does not exist." if not root.is_dir()
-               else f"it lacks {', '.join(_missing(spec, root))}.")
+               else f"it lacks {', '.join(missing_files(spec, root))}.")
     names = ", ".join(spec.file_name(r) for r in ROLES)
     return (given + problem + f" Point root at the folder that holds the four {spec.name} "
             f"files ({names}), or leave root out to use the usual lookup.")
@@ -184,8 +184,8 @@ def _root_message(spec: DatasetSpec, root: Path) -> str:
 def _folder_state(spec: DatasetSpec, folder: Path) -> str:
     """Describe what a searched folder lacks, with a hint when it is one level off."""
     if folder.is_dir():
-        return f"lacks {', '.join(_missing(spec, folder))}"
-    if folder.name == spec.name and not _missing(spec, folder.parent):
+        return f"lacks {', '.join(missing_files(spec, folder))}"
+    if folder.name == spec.name and not missing_files(spec, folder.parent):
         return (f"no such folder, but {folder.parent} itself holds files of these names: a "
                 f"D2L_DATA_DIR entry must be the folder above {spec.name}/")
     return "no such folder"

@@ -3,7 +3,7 @@
 import sys
 import time
 
-from references import executable_chapters, make_reference, reference_path
+from scripts.references import executable_chapters, make_reference, reference_path
 
 
 def main(names: list[str]) -> int:

@@ -1,6 +1,6 @@
 """Reference outputs of every chapter, the baseline that nbval compares against.
 
-``python scripts/make_references.py`` executes each chapter of ``_toc.yml`` and writes
+``python -m scripts.make_references`` executes each chapter of ``_toc.yml`` and writes
 ``tests/references/<chapter>.ipynb``: the chapter's cells with their outputs, image data
 dropped (nbval ignores images) and the SHA-256 of the chapter's source recorded, so a
 test can tell when a reference has gone stale against its chapter.
@@ -11,18 +11,12 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-import yaml
+
+from scripts.toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = ROOT / "tests" / "references"
 SVG_STUB = "<svg></svg>"
-
-
-def toc_files() -> list[Path]:
-    """Return the Markdown sources of the book in table-of-contents order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    entries = [toc["root"]] + [c["file"] for c in toc.get("chapters", [])]
-    return [ROOT / f"{entry}.md" for entry in entries]
 
 
 def executable_chapters() -> list[Path]:

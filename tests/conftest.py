@@ -2,8 +2,7 @@
 
 import shutil
 import socket
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,16 +10,16 @@ import pytest
 
 import d2l_helpers as d2l
 from d2l_helpers.datasets import FASHION_MNIST, MNIST, ROLES, DatasetSpec
-from d2l_helpers.storage import candidate_dirs
+from d2l_helpers.storage import candidate_dirs, missing_files
+from http_server import LocalServer
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
 
 
 def data_source(spec: DatasetSpec = FASHION_MNIST) -> Path:
     """Return a folder holding a data set's real files, as the loader would find them."""
     for folder in candidate_dirs(spec):
-        if all((folder / spec.file_name(r)).is_file() for r in ROLES):
+        if not missing_files(spec, folder):
             return folder
     pytest.fail(f"{spec.name} is not installed: run `make data` first.")
 
@@ -63,6 +62,21 @@ def fashion_links(tmp_path: Path) -> Path:
         else:
             shutil.copyfile(source / name, target / name)
     return target
+
+
+@pytest.fixture
+def http_server() -> Iterator[Callable[..., LocalServer]]:
+    """Start local HTTP servers: http_server(folder, misbehave={name: mode}, delay=s)."""
+    servers: list[LocalServer] = []
+
+    def start(folder: Path, misbehave: dict[str, str] | None = None,
+              delay: float = 0.0) -> LocalServer:
+        servers.append(LocalServer(folder, misbehave, delay).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture

@@ -1,25 +1,110 @@
-"""The book's one repository URL (_config.yml) is the one every chapter installs from."""
+"""The book's one repository URL: where it comes from, and the buttons made from it."""
 
-import re
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from references import executable_chapters, read_chapter
 
 ROOT = Path(__file__).resolve().parents[1]
-REPOSITORY_URL = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
-REPO_LINE = re.compile(r'^REPO = "([^"]*)"', re.MULTILINE)
-CHAPTERS = executable_chapters()
+sys.path.insert(0, str(ROOT / "_ext"))
+from course_setup import URL_VARIABLE, resolve_repository_url  # noqa: E402
+
+PLACEHOLDER = "github.com/example"
+LAUNCH = {"binderhub_url": "https://mybinder.org", "colab_url": "https://colab.research.google.com"}
+CONF = f"""
+import sys
+sys.path.insert(0, {str(ROOT / "_ext")!r})
+extensions = ["myst_nb", "course_setup", "course_downloads"]
+html_theme = "sphinx_book_theme"
+html_theme_options = {{"repository_url": "", "repository_branch": "main",
+                       "launch_buttons": {LAUNCH!r}}}
+course_setup_template = {str(ROOT / "course" / "setup_cell.py")!r}
+course_setup_cell = "_setup_cell.py"
+course_download_entries = [{{"text": "Course bundle (.zip)", "url": "_downloads/c.zip"}}]
+nb_execution_mode = "off"
+"""
+CHAPTER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+# A chapter
+
+```{code-cell} ipython3
+print(1)
+```
+"""
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
-def test_setup_cell_uses_the_configured_repository(chapter: Path) -> None:
-    setup = next(cell for cell in read_chapter(chapter).cells if cell.cell_type == "code")
-    assert "remove-cell" in setup.metadata.get("tags", []), \
-        f"{chapter.name}: the first code cell must be the hidden (remove-cell) setup cell"
-    match = REPO_LINE.search(setup.source)
-    assert match, f'{chapter.name}: the setup cell has no line REPO = "..."'
-    assert match.group(1) == REPOSITORY_URL, (
-        f"{chapter.name} installs from {match.group(1)}, but _config.yml has repository.url "
-        f"{REPOSITORY_URL}: make the REPO line of every chapter equal to it")
+def test_no_placeholder_url_anywhere() -> None:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["repository"]["url"] == "", "no public URL: repository.url stays empty"
+    for path in [ROOT / "_config.yml", ROOT / "README.md", *ROOT.glob("chapters/*.md")]:
+        assert PLACEHOLDER not in path.read_text(), f"{path.name} still names {PLACEHOLDER}"
+
+
+def test_variable_wins_over_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(URL_VARIABLE, "https://github.com/org/from-variable.git")
+    assert resolve_repository_url("https://github.com/org/set", tmp_path) == \
+        "https://github.com/org/from-variable"
+    monkeypatch.delenv(URL_VARIABLE)
+    assert resolve_repository_url("https://github.com/org/set/", tmp_path) == \
+        "https://github.com/org/set"
+
+
+@pytest.mark.parametrize(("origin", "expected"), [
+    ("https://github.com/org/book.git", "https://github.com/org/book"),
+    ("git@github.com:org/book.git", ""),                 # not a public https URL
+    ("https://gitlab.example.org/org/book", ""),
+])
+def test_origin_remote_only_when_public_github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                               origin: str, expected: str) -> None:
+    monkeypatch.delenv(URL_VARIABLE, raising=False)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", origin], check=True)
+    assert resolve_repository_url("", tmp_path) == expected
+
+
+def build_page(tmp_path: Path, url: str | None) -> tuple[str, str]:
+    """Build a one-chapter book with the extensions; return its HTML and setup cell."""
+    (tmp_path / "conf.py").write_text(CONF)
+    (tmp_path / "index.md").write_text(CHAPTER)
+    env = {k: v for k, v in os.environ.items() if k != URL_VARIABLE}
+    if url:
+        env[URL_VARIABLE] = url
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html",
+                             str(tmp_path), str(tmp_path / "html")], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    return ((tmp_path / "html" / "index.html").read_text(),
+            (tmp_path / "_setup_cell.py").read_text())
+
+
+@pytest.mark.slow
+def test_no_url_no_repository_or_launch_buttons(tmp_path: Path) -> None:
+    html, setup_cell = build_page(tmp_path, None)
+    assert "colab.research.google.com" not in html and "mybinder.org" not in html
+    assert "Source repository" not in html and "Open an issue" not in html
+    assert "Course bundle (.zip)" in html and "_downloads/c.zip" in html
+    assert 'href="notebooks/index.ipynb"' in html, "the learner notebook in the menu"
+    assert 'REPOSITORY = ""' in setup_cell
+
+
+@pytest.mark.slow
+def test_url_from_variable_gives_buttons(tmp_path: Path) -> None:
+    html, setup_cell = build_page(tmp_path, "https://github.com/org/book")
+    assert ("https://colab.research.google.com/github/org/book/blob/gh-pages/"
+            "notebooks/index.ipynb") in html
+    assert "https://mybinder.org/v2/gh/org/book/gh-pages?urlpath=lab/tree/notebooks/" \
+        "index.ipynb" in html
+    assert 'href="https://github.com/org/book"' in html, "the repository button"
+    assert "https://github.com/org/book/issues" in html, "the issue button"
+    assert 'REPOSITORY = "https://github.com/org/book"' in setup_cell
+    assert "tests/references" not in html

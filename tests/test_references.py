@@ -1,7 +1,7 @@
 """The nbval reference notebooks are up to date with their chapters."""
 
 import pytest
-from references import chapter_digest, executable_chapters, read_chapter, reference_path
+from scripts.references import chapter_digest, executable_chapters, read_chapter, reference_path
 
 import nbformat
 

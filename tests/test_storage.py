@@ -7,7 +7,7 @@ learner sees. Downloads come from a real HTTP server on 127.0.0.1 that can misbe
 
 import dataclasses
 import gzip
-import http.server
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import fashion_mnist_source
+from conftest import data_source, fashion_mnist_source
 
 import d2l_helpers as d2l
 from d2l_helpers import storage
-from d2l_helpers.datasets import FASHION_MNIST, ROLES
-from d2l_helpers.idx import encode_idx
+from d2l_helpers.datasets import FASHION_MNIST, MNIST, ROLES
+from d2l_helpers.idx import encode_idx, parse_idx
 
 FIX_IN_FOLDER = "To fix it, replace it with an intact copy"
 
@@ -254,7 +254,16 @@ def test_candidate_order(isolated_env, monkeypatch, tmp_path):
     assert dirs == [tmp_path / "a" / "fashion-mnist", isolated_env / "fashion-mnist",
                     Path("/usr/share/datasets/fashion-mnist")]
     assert storage.candidate_dirs(FASHION_MNIST, root=tmp_path) == [tmp_path]
-    assert set(ROLES) == set(FASHION_MNIST.md5)
+
+
+@pytest.mark.parametrize("spec", [FASHION_MNIST, MNIST], ids=lambda s: s.name)
+def test_published_checksums_match_the_real_files(spec):
+    # The constants the loaders trust, checked against real copies of the data sets.
+    folder = data_source(spec)
+    for role in ROLES:
+        content = gzip.decompress((folder / spec.file_name(role)).read_bytes())
+        assert hashlib.md5(content).hexdigest() == spec.md5[role], (folder, role)
+        assert parse_idx(content).shape == spec.expected_shape(role)
 
 
 def test_nothing_anywhere_lists_every_place_and_remedy(isolated_env, monkeypatch, tmp_path,
@@ -324,76 +333,6 @@ def test_bad_timeout_setting_is_named(isolated_env, monkeypatch, blackhole):
         storage.load_arrays(nowhere_spec())
 
 
-class Mirror(http.server.ThreadingHTTPServer):
-    """A real HTTP server on 127.0.0.1 serving a folder, misbehaving on request.
-
-    ``misbehave`` maps a file name to "cut" (half the body, full Content-Length, then
-    close), "cut-no-length" (half the body, no length, close) or "stall" (half the body,
-    then wait). Every request path is recorded in ``requests``.
-    """
-
-    daemon_threads = True
-
-    def __init__(self, folder: Path, misbehave: dict[str, str], delay: float) -> None:
-        super().__init__(("127.0.0.1", 0), MirrorHandler)
-        self.folder, self.misbehave, self.delay = folder, misbehave, delay
-        self.requests: list[str] = []
-        self.stalled = threading.Event()
-        self.release = threading.Event()
-
-    @property
-    def url(self) -> str:
-        """Return the base URL, as D2L_DATA_MIRROR takes it."""
-        return f"http://127.0.0.1:{self.server_address[1]}/"
-
-
-class MirrorHandler(http.server.BaseHTTPRequestHandler):
-    """Serve one file of the Mirror's folder as its settings say."""
-
-    server: Mirror
-
-    def do_GET(self) -> None:
-        """Send the file whole, or part of it as the mirror is told to misbehave."""
-        name = self.path.lstrip("/")
-        self.server.requests.append(name)
-        if not (self.server.folder / name).is_file():
-            self.send_error(404)
-            return
-        data = (self.server.folder / name).read_bytes()
-        time.sleep(self.server.delay)
-        mode = self.server.misbehave.get(name, "whole")
-        self.send_response(200)
-        if mode != "cut-no-length":
-            self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data if mode == "whole" else data[: len(data) // 2])
-        self.wfile.flush()
-        if mode == "stall":
-            self.server.stalled.set()
-            self.server.release.wait(60)
-
-    def log_message(self, *args) -> None:
-        """Keep the test output quiet."""
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., Mirror]]:
-    """Start mirrors of a folder: serve(folder, misbehave={name: mode}, delay=seconds)."""
-    mirrors: list[Mirror] = []
-
-    def start(folder: Path, misbehave: dict[str, str] | None = None, delay: float = 0.0) -> Mirror:
-        mirror = Mirror(folder, misbehave or {}, delay)
-        threading.Thread(target=mirror.serve_forever, daemon=True).start()
-        mirrors.append(mirror)
-        return mirror
-
-    yield start
-    for mirror in mirrors:
-        mirror.release.set()
-        mirror.shutdown()
-        mirror.server_close()
-
-
 def cache_listing(cache: Path) -> list[str]:
     """Return the sorted names in the cache's fashion-mnist folder, hidden files included."""
     return sorted(p.name for p in (cache / "fashion-mnist").iterdir())
@@ -402,9 +341,9 @@ def cache_listing(cache: Path) -> list[str]:
 ALL_FILES = sorted([".lock"] + [FASHION_MNIST.file_name(r) for r in ROLES])
 
 
-def test_download_into_cache_when_nothing_is_local(isolated_env, monkeypatch, serve,
+def test_download_into_cache_when_nothing_is_local(isolated_env, monkeypatch, http_server,
                                                    fashion_links):
-    monkeypatch.setenv("D2L_DATA_MIRROR", serve(fashion_links).url)
+    monkeypatch.setenv("D2L_DATA_MIRROR", http_server(fashion_links).url)
     paths = storage.find_files(nowhere_spec())
     assert {p.parent for p in paths.values()} == {isolated_env / "fashion-mnist"}
     assert cache_listing(isolated_env) == ALL_FILES  # no temporary files left
@@ -418,9 +357,9 @@ def test_download_into_cache_when_nothing_is_local(isolated_env, monkeypatch, se
     ("cut-no-length", " is truncated: its gzip data ends early, after 2562 bytes"),
     ("stall", ": no answer within 0.5 s (the limit set by D2L_DOWNLOAD_TIMEOUT)"),
 ], ids=["cut", "cut-no-length", "stall"])
-def test_interrupted_download_keeps_nothing_to_trust(isolated_env, monkeypatch, serve,
+def test_interrupted_download_keeps_nothing_to_trust(isolated_env, monkeypatch, http_server,
                                                      fashion_links, mode, problem):
-    broken = serve(fashion_links, misbehave={LABELS: mode})
+    broken = http_server(fashion_links, misbehave={LABELS: mode})
     monkeypatch.setenv("D2L_DATA_MIRROR", broken.url)
     monkeypatch.setenv("D2L_DOWNLOAD_TIMEOUT", "0.5")
     with pytest.raises(d2l.DataNotFoundError) as info:
@@ -428,20 +367,20 @@ def test_interrupted_download_keeps_nothing_to_trust(isolated_env, monkeypatch, 
     assert f"  - {broken.url}{LABELS}{problem}" in str(info.value)
     # The three files served whole were verified and kept; the cut one left no trace.
     assert cache_listing(isolated_env) == sorted(set(ALL_FILES) - {LABELS})
-    good = serve(fashion_links)
+    good = http_server(fashion_links)
     monkeypatch.setenv("D2L_DATA_MIRROR", good.url)
     storage.load_arrays(nowhere_spec())
     assert good.requests == [LABELS]  # only the missing file is fetched again
     assert cache_listing(isolated_env) == ALL_FILES
 
 
-def test_mirror_with_wrong_content_is_skipped_for_the_next(isolated_env, monkeypatch, serve,
+def test_mirror_with_wrong_content_is_skipped_for_the_next(isolated_env, monkeypatch, http_server,
                                                            fashion_links, tmp_path):
     wrong = tmp_path / "wrong"
     wrong.mkdir()
     labels = (fashion_links / "train-labels-idx1-ubyte.gz").read_bytes()
     (wrong / "train-images-idx3-ubyte.gz").write_bytes(regzip(change_last_label)(labels))
-    bad, good = serve(wrong), serve(fashion_links)
+    bad, good = http_server(wrong), http_server(fashion_links)
     monkeypatch.setenv("D2L_DATA_MIRROR", f"{bad.url} {good.url}")
     storage.load_arrays(nowhere_spec())
     assert bad.requests == ["train-images-idx3-ubyte.gz"]
@@ -494,9 +433,9 @@ def wait_for(condition: Callable[[], bool], seconds: float = 120) -> None:
         time.sleep(0.02)
 
 
-def test_two_processes_share_an_empty_cache(isolated_env, monkeypatch, serve, fashion_links,
+def test_two_processes_share_an_empty_cache(isolated_env, monkeypatch, http_server, fashion_links,
                                             tmp_path):
-    mirror = serve(fashion_links, delay=0.3)  # slow enough that the two surely overlap
+    mirror = http_server(fashion_links, delay=0.3)  # slow enough that the two surely overlap
     monkeypatch.setenv("D2L_DATA_MIRROR", mirror.url)
     loaders = [start_loader(tmp_path, name) for name in ("a", "b")]
     wait_for(lambda: all((tmp_path / f"{n}.ready").exists() for n in ("a", "b")))
@@ -510,9 +449,9 @@ def test_two_processes_share_an_empty_cache(isolated_env, monkeypatch, serve, fa
     assert cache_listing(isolated_env) == ALL_FILES
 
 
-def test_killed_download_leaves_nothing_to_trust(isolated_env, monkeypatch, serve,
+def test_killed_download_leaves_nothing_to_trust(isolated_env, monkeypatch, http_server,
                                                  fashion_links, tmp_path):
-    stalling = serve(fashion_links, misbehave={"train-images-idx3-ubyte.gz": "stall"})
+    stalling = http_server(fashion_links, misbehave={"train-images-idx3-ubyte.gz": "stall"})
     monkeypatch.setenv("D2L_DATA_MIRROR", stalling.url)
     (tmp_path / "go").touch()
     loader = start_loader(tmp_path, "killed")
@@ -523,7 +462,7 @@ def test_killed_download_leaves_nothing_to_trust(isolated_env, monkeypatch, serv
     loader.join(60)
     assert loader.exitcode == -signal.SIGKILL
     assert cache_listing(isolated_env) == sorted([".lock"] + partial())  # a stale part, no data
-    good = serve(fashion_links)
+    good = http_server(fashion_links)
     monkeypatch.setenv("D2L_DATA_MIRROR", good.url)
     storage.load_arrays(nowhere_spec())
     assert cache_listing(isolated_env) == ALL_FILES  # the stale part is gone

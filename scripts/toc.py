@@ -1,0 +1,32 @@
+"""The book's structure as ``_toc.yml`` gives it: the one reader of the table of contents."""
+
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_entries(book: Path = ROOT) -> list[str]:
+    """Return the document names of a book's _toc.yml (root first), in reading order."""
+    toc = yaml.safe_load((book / "_toc.yml").read_text())
+    names = [toc["root"]]
+
+    def collect(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                names.append(entry["file"])
+            collect(entry.get("sections", []) + entry.get("chapters", []))
+
+    collect(toc.get("parts", []) + toc.get("chapters", []))
+    return names
+
+
+def toc_files(book: Path = ROOT) -> list[Path]:
+    """Return the Markdown sources of a book, in table-of-contents order."""
+    return [book / f"{name}.md" for name in toc_entries(book)]
+
+
+def toc_pages(book: Path = ROOT) -> list[str]:
+    """Return the HTML paths of every page of a book, in reading order."""
+    return [str(PurePosixPath(name).with_suffix(".html")) for name in toc_entries(book)]
