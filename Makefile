@@ -12,7 +12,7 @@ ifneq ($(wildcard ../shared/data/mnist),)
 export D2L_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: book test data references bench clean
+.PHONY: book test test-fast lint data references bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,13 +28,27 @@ data: $(STAMP)
 	@bash scripts/system-packages.sh
 	@$(PY) -m d2l_helpers.provision
 
-## book: the HTML book in _build/html, every chapter executed (cached by content)
+## book: the HTML book in _build/html, every chapter executed (cached by content); the
+## chapters missing from the cache are executed first, in parallel, one per core
 book: data
+	$(PY) -m scripts.execute_chapters
 	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
 
-## test: unit tests, browser checks of the built book, and nbval over every chapter
-test: book
-	$(PY) -m pytest
+## test: the whole suite (CI runs it): lint, unit and property tests, the chapters'
+## results, nbval over every chapter, the browser, bundle and PDF checks; on every core
+test: book lint
+	$(PY) -m pytest -n auto --dist loadfile
+
+## test-fast: unit and property tests only (no book, no browser), for the edit-test loop
+test-fast: data
+	$(PY) -m pytest -n auto --dist loadfile -m "not book and not slow"
+
+## lint: ruff over the package, the scripts and every chapter's code (through nbqa)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check d2l_helpers scripts _ext
+	$(VENV)/bin/ruff format --check d2l_helpers scripts _ext
+	$(VENV)/bin/nbqa "ruff check --extend-ignore E402,E731" chapters/*.md --nbqa-md
+	$(VENV)/bin/nbqa "ruff format --check" chapters/*.md --nbqa-md
 
 ## references: re-execute every chapter into tests/references/ (after editing a chapter)
 references: data

@@ -114,3 +114,10 @@ def glued():
         return glued_values(path)
 
     return read
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark nbval's cells (a chapter re-executed against its reference) as slow."""
+    for item in items:
+        if item.nodeid.startswith("tests/references/"):
+            item.add_marker(pytest.mark.slow)
