@@ -1,4 +1,9 @@
-"""Minibatch iterators over Fashion-MNIST and MNIST, held in memory on the training device."""
+"""Minibatch iterators over Fashion-MNIST and MNIST, held in memory on a device.
+
+The batches come as the array kind the learner's code uses, decided at each epoch:
+``mx.np`` arrays after ``npx.set_np()`` (as in d2l's chapters), legacy ``mx.nd``
+NDArrays otherwise (as in gluonbook's and d2l-classic's ``nd`` code).
+"""
 
 import os
 from collections.abc import Iterator, Sequence
@@ -11,38 +16,68 @@ from .datasets import FASHION_MNIST, FASHION_MNIST_LABELS, MNIST, DatasetSpec
 from .errors import IDXFormatError
 from .storage import load_arrays
 
-Batch = tuple[mx.np.ndarray, mx.np.ndarray]
+Array = mx.np.ndarray | mx.nd.NDArray  # an mx.np.ndarray is also an NDArray
+Batch = tuple[Array, Array]
+Size = int | tuple[int, int] | None
+
+
+def as_array_kind(array: Array) -> Array:
+    """Return ``array`` as the kind in use: mx.np after npx.set_np(), else mx.nd.
+
+    The conversion shares the memory of ``array`` (no copy).
+    """
+    numpy_kind = isinstance(array, mx.np.ndarray)
+    if mx.util.is_np_array():
+        return array if numpy_kind else array.as_np_ndarray()
+    return array.as_nd_ndarray() if numpy_kind else array
+
+
+def as_numpy_kind(array: Array) -> mx.np.ndarray:
+    """Return ``array`` as an mx.np.ndarray, sharing its memory, whatever the mode."""
+    return array if isinstance(array, mx.np.ndarray) else array.as_np_ndarray()
 
 
 class ArrayDataIter:
     """Iterate over (X, y) minibatches of in-memory images and labels.
 
-    ``X`` is float32 of shape (batch, 1, height, width) scaled to [0, 1], ``y`` int32.
+    ``X`` is float32 of shape (batch, 1, height, width) scaled to [0, 1], ``y`` int32,
+    both ``mx.np`` arrays inside ``npx.set_np()`` and ``mx.nd`` NDArrays outside it.
     With ``shuffle`` the order is redrawn every epoch from ``numpy.random`` (so
-    ``numpy.random.seed`` makes it repeatable); the last partial batch is kept.
+    ``numpy.random.seed`` makes it repeatable); the last partial batch is kept, and
+    ``len()`` is the number of batches per epoch.
 
-    The first iteration copies the whole data set once to ``ctx`` (the CPU unless
+    The first iteration copies the whole data set once to ``device`` (the CPU unless
     given), as float32 images and int32 labels; every batch is then cut from that copy
     on the device with one ``take`` (a fresh array, so changing a batch in place leaves
     the data set alone). ``images`` and ``labels`` keep the compact NumPy originals;
     changes to them after the first iteration are not seen by later epochs.
     """
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int,
-                 shuffle: bool, resize: int | tuple[int, int] | None = None,
-                 ctx: mx.Context | None = None) -> None:
+    def __init__(
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        batch_size: int,
+        shuffle: bool,
+        resize: Size = None,
+        device: mx.Context | None = None,
+    ) -> None:
         if len(images) != len(labels):
-            raise IDXFormatError(f"{len(images)} images but {len(labels)} labels: the image "
-                                 "and label files do not belong together.")
+            raise IDXFormatError(
+                f"{len(images)} images but {len(labels)} labels: the image "
+                "and label files do not belong together."
+            )
         if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+            raise ValueError(
+                f"batch_size must be a positive integer, got {batch_size}."
+            )
         self.images = images  # uint8 (n, h, w), kept compact on the host
         self.labels = labels.astype(np.int32)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.resize = (resize, resize) if isinstance(resize, int) else resize
-        self.ctx = ctx or mx.cpu()
-        self._on_device: Batch | None = None
+        self.device = device or mx.cpu()
+        self._on_device: tuple[mx.np.ndarray, mx.np.ndarray] | None = None
 
     @property
     def num_examples(self) -> int:
@@ -51,64 +86,99 @@ class ArrayDataIter:
 
     def __len__(self) -> int:
         """Return the number of batches per epoch."""
-        return -(-len(self.labels) // self.batch_size)
+        return (len(self.labels) + self.batch_size - 1) // self.batch_size
 
     def __iter__(self) -> Iterator[Batch]:
         """Yield the batches of one epoch, in a fresh random order when shuffling."""
         images, labels = self._device_arrays()
         n = self.num_examples
         order = np.random.permutation(n) if self.shuffle else np.arange(n)
-        order = mx.np.array(order, dtype=np.int32, ctx=self.ctx)
-        labels = mx.np.take(labels, order)  # the whole epoch's labels in one operation
+        order = mx.np.array(order, dtype=np.int32, ctx=self.device)
+        labels = mx.np.take(labels, order)  # the epoch's labels in one operation
         for start in range(0, n, self.batch_size):
             stop = min(start + self.batch_size, n)
             X = mx.np.take(images, order[start:stop], axis=0)
-            yield self._resized(X), labels[start:stop]
+            yield as_array_kind(self._resized(X)), as_array_kind(labels[start:stop])
 
-    def _device_arrays(self) -> Batch:
-        """Return all images (float32 in [0, 1], NCHW) and labels on ctx, made on first use."""
+    def _device_arrays(self) -> tuple[mx.np.ndarray, mx.np.ndarray]:
+        """Return all images (float32 in [0, 1], NCHW) and labels on the device.
+
+        They are made on first use, as mx.np arrays (the batches are converted).
+        """
         if self._on_device is None:
-            images = mx.np.array(self.images[:, None], dtype=np.uint8, ctx=self.ctx)
+            images = mx.np.array(self.images[:, None], dtype=np.uint8, ctx=self.device)
             images = images.astype(np.float32)
             images /= 255  # in place: no second float32 copy of the data set
-            self._on_device = images, mx.np.array(self.labels, dtype=np.int32, ctx=self.ctx)
+            labels = mx.np.array(self.labels, dtype=np.int32, ctx=self.device)
+            self._on_device = images, labels
         return self._on_device
 
     def _resized(self, X: mx.np.ndarray) -> mx.np.ndarray:
-        """Return a batch resized to self.resize (bilinear), or unchanged without resize."""
+        """Return a batch resized to self.resize (bilinear), or X without resize."""
         if self.resize is None:
             return X
         X = npx.image.resize(X.transpose(0, 2, 3, 1), size=self.resize[::-1])
         return X.transpose(0, 3, 1, 2)
 
 
-def _load_data(spec: DatasetSpec, batch_size: int, resize: int | tuple[int, int] | None,
-               root: str | os.PathLike | None, ctx: mx.Context | None
-               ) -> tuple[ArrayDataIter, ArrayDataIter]:
+def _load_data(
+    spec: DatasetSpec,
+    batch_size: int,
+    resize: Size,
+    root: str | os.PathLike | None,
+    device: mx.Context | None,
+) -> tuple[ArrayDataIter, ArrayDataIter]:
     """Build the shuffled training and ordered test iterators of a data set."""
     arrays = load_arrays(spec, root)
-    train_iter = ArrayDataIter(arrays["train_images"], arrays["train_labels"], batch_size,
-                               shuffle=True, resize=resize, ctx=ctx)
-    test_iter = ArrayDataIter(arrays["test_images"], arrays["test_labels"], batch_size,
-                              shuffle=False, resize=resize, ctx=ctx)
+    train_iter = ArrayDataIter(
+        arrays["train_images"],
+        arrays["train_labels"],
+        batch_size,
+        shuffle=True,
+        resize=resize,
+        device=device,
+    )
+    test_iter = ArrayDataIter(
+        arrays["test_images"],
+        arrays["test_labels"],
+        batch_size,
+        shuffle=False,
+        resize=resize,
+        device=device,
+    )
     return train_iter, test_iter
 
 
-def load_data_fashion_mnist(batch_size: int, resize: int | tuple[int, int] | None = None,
-                            root: str | os.PathLike | None = None,
-                            ctx: mx.Context | None = None
-                            ) -> tuple[ArrayDataIter, ArrayDataIter]:
-    """Return (train_iter, test_iter) over Fashion-MNIST, found offline first (see storage)."""
-    return _load_data(FASHION_MNIST, batch_size, resize, root, ctx)
+def load_data_fashion_mnist(
+    batch_size: int,
+    resize: Size = None,
+    root: str | os.PathLike | None = None,
+    device: mx.Context | None = None,
+) -> tuple[ArrayDataIter, ArrayDataIter]:
+    """Return (train_iter, test_iter) over Fashion-MNIST, found offline first.
+
+    The files are looked up as described in ``d2l_helpers.storage``; the batches are
+    made on ``device`` (the CPU unless given).
+    """
+    return _load_data(FASHION_MNIST, batch_size, resize, root, device)
 
 
-def load_data_mnist(batch_size: int, resize: int | tuple[int, int] | None = None,
-                    root: str | os.PathLike | None = None, ctx: mx.Context | None = None
-                    ) -> tuple[ArrayDataIter, ArrayDataIter]:
-    """Return (train_iter, test_iter) over MNIST digits, found offline first (see storage)."""
-    return _load_data(MNIST, batch_size, resize, root, ctx)
+def load_data_mnist(
+    batch_size: int,
+    resize: Size = None,
+    root: str | os.PathLike | None = None,
+    device: mx.Context | None = None,
+) -> tuple[ArrayDataIter, ArrayDataIter]:
+    """Return (train_iter, test_iter) over MNIST digits, found offline first.
+
+    The files are looked up as described in ``d2l_helpers.storage``; the batches are
+    made on ``device`` (the CPU unless given).
+    """
+    return _load_data(MNIST, batch_size, resize, root, device)
 
 
-def get_fashion_mnist_labels(labels: Sequence[int] | np.ndarray | mx.np.ndarray) -> list[str]:
+def get_fashion_mnist_labels(labels: Sequence[int] | np.ndarray | Array) -> list[str]:
     """Return the text labels of Fashion-MNIST class indices."""
+    if isinstance(labels, mx.nd.NDArray):
+        labels = labels.asnumpy()
     return [FASHION_MNIST_LABELS[int(i)] for i in labels]

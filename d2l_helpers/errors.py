@@ -1,4 +1,4 @@
-"""The exceptions raised by d2l_helpers: one base class, one subclass per kind of trouble.
+"""The exceptions raised by d2l_helpers: one base class, one subclass per trouble.
 
 Every message says what went wrong, where (file, setting, epoch) and what to do.
 Catch ``D2LError`` to handle them all.
@@ -30,7 +30,7 @@ class TrainingError(D2LError):
 
 
 class TrainingDivergedError(TrainingError):
-    """The training loss became inf or nan; ``history`` keeps the epochs completed before.
+    """The training loss became inf or nan; ``history`` keeps the epochs completed.
 
     ``train_ch3`` sets ``history`` (a ``TrainHistory``) so that the metrics of the
     epochs that did finish are not lost with the run.

@@ -1,15 +1,47 @@
-"""Figures: image grids and a live training plot (d2l's generic plot helpers are reused)."""
+"""Figures: image grids, a live training plot, and the book's figure style.
+
+d2l's ``set_axes`` is reused as is; ``plot`` is d2l's, drawn in the book's style.
+``use_svg_display`` makes figures with a white background (readable in dark mode),
+fonts of at least 9 pt, shown as SVG (web) and PNG (PDF edition).
+"""
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-from d2l.mxnet import plot, set_axes, set_figsize, use_svg_display
+from d2l import mxnet as d2l_mxnet
+from d2l.mxnet import set_axes
 from IPython import get_ipython
 from IPython.display import DisplayHandle, display
 from matplotlib import pyplot as plt
+from matplotlib_inline import backend_inline
 
-__all__ = ["plot", "set_axes", "set_figsize", "use_svg_display", "show_images",
-           "TrainingPlot", "in_notebook"]
+__all__ = [
+    "FIGURE_STYLE",
+    "TrainingPlot",
+    "in_notebook",
+    "plot",
+    "set_axes",
+    "set_figsize",
+    "show_images",
+    "use_svg_display",
+]
+
+FIGURE_STYLE = {
+    "figure.facecolor": "white",  # opaque: readable on the theme's dark background
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.transparent": False,
+    "font.size": 10,  # points; no text below 9 pt
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "figure.titlesize": 11,
+}
+FIGURE_FORMATS = ("svg", "png")  # SVG for the web pages, PNG for the PDF edition
 
 
 def in_notebook() -> bool:
@@ -18,9 +50,40 @@ def in_notebook() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
-def show_images(imgs: Sequence | np.ndarray, num_rows: int, num_cols: int,
-                titles: Sequence[str] | None = None, scale: float = 1.5) -> None:
-    """Draw a grid of grayscale images with optional titles."""
+def _select_formats() -> None:
+    """Make IPython show figures as SVG and PNG (nothing to do outside IPython)."""
+    if get_ipython() is not None:
+        backend_inline.set_matplotlib_formats(*FIGURE_FORMATS)
+
+
+def use_svg_display() -> None:
+    """Draw figures in the book's style: white, fonts >= 9 pt, shown as SVG and PNG."""
+    plt.rcParams.update(FIGURE_STYLE)
+    _select_formats()
+
+
+def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
+    """Set the size of the figures made next (inches), in the book's style."""
+    use_svg_display()
+    plt.rcParams["figure.figsize"] = figsize
+
+
+def plot(*args: Any, **kwargs: Any) -> None:
+    """Plot data points with d2l's ``plot`` (same arguments), in the book's style."""
+    use_svg_display()
+    d2l_mxnet.plot(*args, **kwargs)
+    _select_formats()  # d2l's plot selects SVG alone; the PDF edition needs PNG too
+
+
+def show_images(
+    imgs: Sequence | np.ndarray,
+    num_rows: int,
+    num_cols: int,
+    titles: Sequence[str] | None = None,
+    scale: float = 1.5,
+) -> None:
+    """Draw a grid of grayscale images, with optional titles above them (9 pt)."""
+    use_svg_display()
     figsize = (num_cols * scale, num_rows * scale)
     _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
     axes = axes.flatten()
@@ -34,10 +97,15 @@ def show_images(imgs: Sequence | np.ndarray, num_rows: int, num_cols: int,
 
 
 class TrainingPlot:
-    """A figure of per-epoch curves that redraws in place in Jupyter (one final figure)."""
+    """A figure of per-epoch curves, redrawn in place in Jupyter (one final figure)."""
 
-    def __init__(self, legend: Sequence[str], num_epochs: int, xlabel: str = "epoch",
-                 ylim: tuple[float, float] | None = (0.0, 1.0)) -> None:
+    def __init__(
+        self,
+        legend: Sequence[str],
+        num_epochs: int,
+        xlabel: str = "epoch",
+        ylim: tuple[float, float] | None = (0.0, 1.0),
+    ) -> None:
         use_svg_display()
         self.legend = list(legend)
         self.fig, self.ax = plt.subplots(figsize=(4.5, 3.0))
@@ -54,7 +122,16 @@ class TrainingPlot:
         self.ax.cla()
         for ys, fmt in zip(self.ys, ("-", "m--", "g-.", "r:")):
             self.ax.plot(self.xs, ys, fmt)
-        set_axes(self.ax, self.xlabel, None, self.xlim, self.ylim, "linear", "linear", self.legend)
+        set_axes(
+            self.ax,
+            self.xlabel,
+            None,
+            self.xlim,
+            self.ylim,
+            "linear",
+            "linear",
+            self.legend,
+        )
         if self.handle is None:
             self.handle = display(self.fig, display_id=True)
         else:

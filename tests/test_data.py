@@ -1,8 +1,13 @@
-"""The minibatch iterators of d2l_helpers.data, on the real data sets."""
+"""The minibatch iterators of d2l_helpers.data, on the real data sets.
+
+The tests read batches through ``asnumpy()``, which both array kinds have; the kind
+itself is checked in and outside d2l's NumPy mode.
+"""
 
 import mxnet as mx
 import numpy as np
 import pytest
+from mxnet import npx
 
 import d2l_helpers as d2l
 
@@ -24,7 +29,7 @@ def test_batch_layout_and_range(iters):
     X, y = next(iter(iters[0]))
     assert X.shape == (256, 1, 28, 28) and X.dtype == np.float32
     assert y.shape == (256,) and y.dtype == np.int32
-    assert float(X.min()) == 0.0 and float(X.max()) == 1.0
+    assert X.asnumpy().min() == 0.0 and X.asnumpy().max() == 1.0
 
 
 def test_last_partial_batch_is_kept(iters):
@@ -70,7 +75,7 @@ def test_resize():
     train_iter, _ = d2l.load_data_fashion_mnist(32, resize=64)
     X, _ = next(iter(train_iter))
     assert X.shape == (32, 1, 64, 64)
-    assert 0.0 <= float(X.min()) and float(X.max()) <= 1.0
+    assert 0.0 <= X.asnumpy().min() and X.asnumpy().max() <= 1.0
 
 
 def test_text_labels():
@@ -82,7 +87,18 @@ def test_mnist_loader():
     assert (train_iter.num_examples, test_iter.num_examples) == (60_000, 10_000)
     X, y = next(iter(test_iter))
     assert X.shape == (256, 1, 28, 28)
-    assert y[:10].asnumpy().tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the well-known first digits
+    assert y[:10].asnumpy().tolist() == [
+        7,
+        2,
+        1,
+        0,
+        4,
+        1,
+        4,
+        9,
+        5,
+        9,
+    ]  # the well-known first digits
 
 
 def test_bad_batch_size(iters):
@@ -112,12 +128,39 @@ def test_changing_a_batch_in_place_leaves_the_data_set_alone(iters):
     X[:] = -1
     y[:] = -1
     X2, y2 = next(iter(test_iter))
-    assert float(X2.min()) == 0.0 and np.array_equal(y2.asnumpy(), test_iter.labels[:256])
+    assert X2.asnumpy().min() == 0.0
+    assert np.array_equal(y2.asnumpy(), test_iter.labels[:256])
 
 
 def test_batches_are_made_on_the_requested_device(fashion_arrays):
     _, _, X_test, y_test = fashion_arrays
     device = mx.cpu(1)  # a second CPU context: a device other than the default
-    data_iter = d2l.ArrayDataIter(X_test[:600], y_test[:600], 256, shuffle=True, ctx=device)
+    data_iter = d2l.ArrayDataIter(
+        X_test[:600], y_test[:600], 256, shuffle=True, device=device
+    )
     for X, y in data_iter:
         assert X.ctx == device and y.ctx == device
+    train_iter, test_iter = d2l.load_data_mnist(500, device=device)
+    assert {a.ctx for a in next(iter(train_iter)) + next(iter(test_iter))} == {device}
+
+
+def test_batches_come_in_the_array_kind_in_use(iters):
+    """Legacy mx.nd NDArrays outside npx.set_np(), mx.np arrays inside it."""
+    npx.reset_np()  # the mode a fresh `import d2l_helpers` leaves
+    X_nd, y_nd = next(iter(iters[1]))
+    npx.set_np()
+    try:
+        X_np, y_np = next(iter(iters[1]))
+    finally:
+        npx.reset_np()
+    assert type(X_nd) is mx.nd.NDArray and type(y_nd) is mx.nd.NDArray
+    assert type(X_np) is mx.np.ndarray and type(y_np) is mx.np.ndarray
+    np.testing.assert_array_equal(X_nd.asnumpy(), X_np.asnumpy())
+    assert (
+        (X_nd.shape, y_nd.dtype)
+        == (X_np.shape, y_np.dtype)
+        == ((256, 1, 28, 28), np.int32)
+    )
+    assert d2l.get_fashion_mnist_labels(y_nd[:3]) == d2l.get_fashion_mnist_labels(
+        y_np[:3]
+    )
