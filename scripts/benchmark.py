@@ -175,7 +175,7 @@ def run_reference(epochs: int, seed: int, folder: Path, device: mx.Context) -> R
 def run_ours(epochs: int, seed: int, folder: Path, device: mx.Context) -> RunResult:
     """Train with d2l_helpers' loader and train_ch3, without the plot."""
     start = time.perf_counter()
-    train_iter, test_iter = d2l.load_data_fashion_mnist(BATCH_SIZE, root=folder, ctx=device)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(BATCH_SIZE, root=folder, device=device)
     load_seconds = time.perf_counter() - start
     seeded(seed)
     net, loss, trainer = concise_model(device)
@@ -196,7 +196,7 @@ def premade_batches(images: np.ndarray, labels: np.ndarray,
 def run_floor(epochs: int, seed: int, folder: Path, device: mx.Context) -> RunResult:
     """Time bare SGD steps on premade device batches (the same batches every epoch)."""
     start = time.perf_counter()
-    train_iter, test_iter = d2l.load_data_fashion_mnist(BATCH_SIZE, root=folder, ctx=device)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(BATCH_SIZE, root=folder, device=device)
     seeded(seed)
     batches = premade_batches(train_iter.images, train_iter.labels, device)
     load_seconds = time.perf_counter() - start
