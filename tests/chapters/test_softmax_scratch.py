@@ -1,4 +1,4 @@
-"""Checks of the numbers the from-scratch chapter states (from its executed notebook)."""
+"""Checks of the numbers the from-scratch chapter states (its executed notebook)."""
 
 import math
 
