@@ -13,7 +13,10 @@ sys.path.insert(0, str(ROOT / "_ext"))
 from course_setup import URL_VARIABLE, resolve_repository_url  # noqa: E402
 
 PLACEHOLDER = "github.com/example"
-LAUNCH = {"binderhub_url": "https://mybinder.org", "colab_url": "https://colab.research.google.com"}
+LAUNCH = {
+    "binderhub_url": "https://mybinder.org",
+    "colab_url": "https://colab.research.google.com",
+}
 CONF = f"""
 import sys
 sys.path.insert(0, {str(ROOT / "_ext")!r})
@@ -23,7 +26,8 @@ html_theme_options = {{"repository_url": "", "repository_branch": "main",
                        "launch_buttons": {LAUNCH!r}}}
 course_setup_template = {str(ROOT / "course" / "setup_cell.py")!r}
 course_setup_cell = "_setup_cell.py"
-course_download_entries = [{{"text": "Course bundle (.zip)", "url": "_downloads/c.zip"}}]
+course_download_entries = [{{"text": "Course bundle (.zip)",
+                            "url": "_downloads/c.zip"}}]
 nb_execution_mode = "off"
 """
 CHAPTER = """---
@@ -34,6 +38,7 @@ jupytext:
 kernelspec:
   name: python3
   display_name: Python 3
+  language: python
 ---
 # A chapter
 
@@ -45,30 +50,46 @@ print(1)
 
 def test_no_placeholder_url_anywhere() -> None:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    assert config["repository"]["url"] == "", "no public URL: repository.url stays empty"
+    assert config["repository"]["url"] == "", (
+        "no public URL: repository.url stays empty"
+    )
     for path in [ROOT / "_config.yml", ROOT / "README.md", *ROOT.glob("chapters/*.md")]:
-        assert PLACEHOLDER not in path.read_text(), f"{path.name} still names {PLACEHOLDER}"
+        assert PLACEHOLDER not in path.read_text(), (
+            f"{path.name} still names {PLACEHOLDER}"
+        )
 
 
-def test_variable_wins_over_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_variable_wins_over_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv(URL_VARIABLE, "https://github.com/org/from-variable.git")
-    assert resolve_repository_url("https://github.com/org/set", tmp_path) == \
-        "https://github.com/org/from-variable"
+    assert (
+        resolve_repository_url("https://github.com/org/set", tmp_path)
+        == "https://github.com/org/from-variable"
+    )
     monkeypatch.delenv(URL_VARIABLE)
-    assert resolve_repository_url("https://github.com/org/set/", tmp_path) == \
-        "https://github.com/org/set"
+    assert (
+        resolve_repository_url("https://github.com/org/set/", tmp_path)
+        == "https://github.com/org/set"
+    )
 
 
-@pytest.mark.parametrize(("origin", "expected"), [
-    ("https://github.com/org/book.git", "https://github.com/org/book"),
-    ("git@github.com:org/book.git", ""),                 # not a public https URL
-    ("https://gitlab.example.org/org/book", ""),
-])
-def test_origin_remote_only_when_public_github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                               origin: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("origin", "expected"),
+    [
+        ("https://github.com/org/book.git", "https://github.com/org/book"),
+        ("git@github.com:org/book.git", ""),  # not a public https URL
+        ("https://gitlab.example.org/org/book", ""),
+    ],
+)
+def test_origin_remote_only_when_public_github(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, origin: str, expected: str
+) -> None:
     monkeypatch.delenv(URL_VARIABLE, raising=False)
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", origin], check=True)
+    subprocess.run(
+        ["git", "-C", str(tmp_path), "remote", "add", "origin", origin], check=True
+    )
     assert resolve_repository_url("", tmp_path) == expected
 
 
@@ -79,12 +100,30 @@ def build_page(tmp_path: Path, url: str | None) -> tuple[str, str]:
     env = {k: v for k, v in os.environ.items() if k != URL_VARIABLE}
     if url:
         env[URL_VARIABLE] = url
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html",
-                             str(tmp_path), str(tmp_path / "html")], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "-q",
+            "-b",
+            "html",
+            str(tmp_path),
+            str(tmp_path / "html"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
-    return ((tmp_path / "html" / "index.html").read_text(),
-            (tmp_path / "_setup_cell.py").read_text())
+    return (
+        (tmp_path / "html" / "index.html").read_text(),
+        (tmp_path / "_setup_cell.py").read_text(),
+    )
 
 
 @pytest.mark.slow
@@ -100,10 +139,14 @@ def test_no_url_no_repository_or_launch_buttons(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_url_from_variable_gives_buttons(tmp_path: Path) -> None:
     html, setup_cell = build_page(tmp_path, "https://github.com/org/book")
-    assert ("https://colab.research.google.com/github/org/book/blob/gh-pages/"
-            "notebooks/index.ipynb") in html
-    assert "https://mybinder.org/v2/gh/org/book/gh-pages?urlpath=lab/tree/notebooks/" \
+    assert (
+        "https://colab.research.google.com/github/org/book/blob/gh-pages/"
+        "notebooks/index.ipynb"
+    ) in html
+    assert (
+        "https://mybinder.org/v2/gh/org/book/gh-pages?urlpath=lab/tree/notebooks/"
         "index.ipynb" in html
+    )
     assert 'href="https://github.com/org/book"' in html, "the repository button"
     assert "https://github.com/org/book/issues" in html, "the issue button"
     assert 'REPOSITORY = "https://github.com/org/book"' in setup_cell

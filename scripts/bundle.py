@@ -1,0 +1,82 @@
+"""The course bundle and the published learner files, inside the HTML output.
+
+``publish(notebooks)`` lays out, in ``_build/html``:
+
+- ``notebooks/``: the learner notebooks with, beside them, the ``d2l_helpers``
+  package, the runtime ``requirements.txt`` (``course/requirements.txt``) and the
+  bundle's ``README.md`` (``course/README.md``): the folder that a chapter's download
+  entry, Colab and Binder open (``notebooks/<chapter>.ipynb``);
+- ``binder/``: the Binder environment of the published site (the runtime pins,
+  Python 3.11, the Fashion-MNIST Debian package, data provisioning);
+- ``_downloads/softmax-regression-course.zip``: the same folder as one zip, under a
+  top folder ``softmax-regression-course/``, less the pages about the repository's
+  build (``NOT_IN_BUNDLE``: the status page lists the repository's chapter paths).
+
+The publishing workflow deploys ``_build/html`` to the branch that the launch buttons
+name (``course_published_branch``, gh-pages).
+"""
+
+import shutil
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+COURSE = ROOT / "course"
+PACKAGE = ROOT / "d2l_helpers"
+BUNDLE_NAME = "softmax-regression-course"
+BUNDLE = HTML / "_downloads" / f"{BUNDLE_NAME}.zip"
+PUBLISHED = HTML / "notebooks"
+BINDER = HTML / "binder"
+NOT_IN_BUNDLE = ("status.ipynb",)
+POSTBUILD = """#!/usr/bin/env bash
+# Binder (repo2docker) for the published learner notebooks: verify the data sets.
+set -euo pipefail
+cd notebooks && python -m d2l_helpers.provision
+"""
+
+
+def bundle_files(notebooks: list[Path]) -> dict[str, Path]:
+    """Return the bundle's files: name inside the bundle -> file on disk."""
+    files = {path.name: path for path in notebooks}
+    files["requirements.txt"] = COURSE / "requirements.txt"
+    files["README.md"] = COURSE / "README.md"
+    for source in sorted(PACKAGE.rglob("*.py")):
+        files[source.relative_to(ROOT).as_posix()] = source
+    return files
+
+
+def write_folder(files: dict[str, Path], folder: Path) -> None:
+    """Copy the files into a fresh folder under their bundle names."""
+    shutil.rmtree(folder, ignore_errors=True)
+    for name, source in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, folder / name)
+
+
+def write_zip(files: dict[str, Path], target: Path) -> None:
+    """Write the files into a zip under the top folder BUNDLE_NAME."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:
+        for name, source in files.items():
+            bundle.write(source, f"{BUNDLE_NAME}/{name}")
+
+
+def write_binder(folder: Path = BINDER) -> None:
+    """Write the published site's Binder environment (runtime pins only)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copyfile(COURSE / "requirements.txt", folder / "requirements.txt")
+    for name in ("runtime.txt", "apt.txt"):
+        shutil.copyfile(ROOT / "binder" / name, folder / name)
+    (folder / "postBuild").write_text(POSTBUILD)
+    (folder / "postBuild").chmod(0o755)
+
+
+def publish(notebooks: list[Path]) -> Path:
+    """Lay out the learner files and the bundle in the HTML output; return the zip."""
+    files = bundle_files(notebooks)
+    write_folder(files, PUBLISHED)
+    write_binder()
+    write_zip({k: v for k, v in files.items() if k not in NOT_IN_BUNDLE}, BUNDLE)
+    return BUNDLE
