@@ -1,4 +1,4 @@
-"""What each data set is: its files, the checksums of their content, where copies live."""
+"""What each data set is: its files, their content checksums, where copies live."""
 
 from dataclasses import dataclass
 
@@ -31,7 +31,7 @@ class DatasetSpec:
         return _FILE_NAMES[role]
 
     def describe(self, role: str) -> str:
-        """Return a role's file in words: "fashion-mnist's test labels file (t10k-...gz)"."""
+        """Return a role's file in words: "fashion-mnist's test labels file (...)"."""
         return f"{self.name}'s {role.replace('_', ' ')} file ({self.file_name(role)})"
 
     def expected_shape(self, role: str) -> tuple[int, ...]:
@@ -70,10 +70,21 @@ SPECS = (FASHION_MNIST, MNIST)
 
 def identify(md5: str) -> tuple[DatasetSpec, str] | None:
     """Return the data set and role whose published content MD5 is ``md5``, if any."""
-    return next(((spec, role) for spec in SPECS for role in ROLES if spec.md5[role] == md5), None)
+    return next(
+        ((spec, role) for spec in SPECS for role in ROLES if spec.md5[role] == md5),
+        None,
+    )
 
 
 FASHION_MNIST_LABELS = (
-    "t-shirt", "trouser", "pullover", "dress", "coat",
-    "sandal", "shirt", "sneaker", "bag", "ankle boot",
+    "t-shirt",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle boot",
 )

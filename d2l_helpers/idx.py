@@ -20,7 +20,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 def gunzip_file(path: Path) -> bytes:
-    """Return the decompressed content of a gzip file, or raise a DataError naming it."""
+    """Return a gzip file's decompressed content, or raise a DataError naming it."""
     try:
         raw = Path(path).read_bytes()
     except OSError as err:
@@ -29,7 +29,7 @@ def gunzip_file(path: Path) -> bytes:
 
 
 def gunzip_bytes(raw: bytes, name: str = "<bytes>") -> bytes:
-    """Decompress gzip data (one or more members), or raise IDXFormatError naming ``name``."""
+    """Decompress gzip data (one or more members), or raise IDXFormatError naming it."""
     if raw[:2] != _GZIP_MAGIC:
         raise IDXFormatError(f"{name} is not gzip-compressed: {_first_bytes(raw)}.")
     try:
@@ -37,10 +37,12 @@ def gunzip_bytes(raw: bytes, name: str = "<bytes>") -> bytes:
     except EOFError as err:
         raise IDXFormatError(
             f"{name} is truncated: its gzip data ends early, after {len(raw)} bytes "
-            "(an interrupted download or copy).") from err
+            "(an interrupted download or copy)."
+        ) from err
     except (OSError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
-        raise IDXFormatError(f"{name} is corrupt: its gzip data cannot be decompressed "
-                             f"({err}).") from err
+        raise IDXFormatError(
+            f"{name} is corrupt: its gzip data cannot be decompressed ({err})."
+        ) from err
 
 
 def _first_bytes(raw: bytes) -> str:
@@ -51,13 +53,18 @@ def _first_bytes(raw: bytes) -> str:
         return "it looks like an uncompressed IDX file (compress it with gzip)"
     if raw.lstrip()[:1] == b"<":
         return "it looks like a web page (HTML), not data"
-    return f"it starts with the bytes {raw[:8].hex(' ')}, not with the gzip signature 1f 8b"
+    return (
+        f"it starts with the bytes {raw[:8].hex(' ')}, "
+        "not with the gzip signature 1f 8b"
+    )
 
 
 def parse_idx(content: bytes, name: str = "<bytes>") -> np.ndarray:
-    """Parse uncompressed IDX content into a uint8 array of the shape its header declares."""
+    """Parse uncompressed IDX content into a uint8 array of its header's shape."""
     if len(content) < 4:
-        raise IDXFormatError(f"{name}: only {len(content)} bytes, too short for an IDX header.")
+        raise IDXFormatError(
+            f"{name}: only {len(content)} bytes, too short for an IDX header."
+        )
     zero, dtype_code, ndim = struct.unpack(">HBB", content[:4])
     if zero != 0 or dtype_code != _UBYTE or not 1 <= ndim <= 4:
         raise IDXFormatError(
@@ -66,12 +73,18 @@ def parse_idx(content: bytes, name: str = "<bytes>") -> np.ndarray:
         )
     header_len = 4 + 4 * ndim
     if len(content) < header_len:
-        raise IDXFormatError(f"{name}: header declares {ndim} dimensions but is cut short.")
+        raise IDXFormatError(
+            f"{name}: header declares {ndim} dimensions but is cut short."
+        )
     shape = struct.unpack(f">{ndim}I", content[4:header_len])
     if math.prod(d for d in shape if d) > sys.maxsize:  # NumPy cannot even describe it
-        raise IDXFormatError(f"{name}: header declares the impossible shape {shape}: "
-                             "the file is corrupt or not an IDX file.")
-    expected = math.prod(shape)  # exact: a product of four 32-bit sizes can exceed int64
+        raise IDXFormatError(
+            f"{name}: header declares the impossible shape {shape}: "
+            "the file is corrupt or not an IDX file."
+        )
+    expected = math.prod(
+        shape
+    )  # exact: a product of four 32-bit sizes can exceed int64
     payload = len(content) - header_len
     if payload != expected:
         raise IDXFormatError(

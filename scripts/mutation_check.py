@@ -38,45 +38,99 @@ class Mutant:
 TRAINING, DATA = "d2l_helpers/training.py", "d2l_helpers/data.py"
 STORAGE, IDX = "d2l_helpers/storage.py", "d2l_helpers/idx.py"
 MUTANTS = [
-    Mutant("accuracy takes the argmax over the batch axis", TRAINING,
-           "y_hat = y_hat.argmax(axis=1)", "y_hat = y_hat.argmax(axis=0)"),
-    Mutant("training loss summed, not averaged per example", TRAINING,
-           "train_loss = sums.loss_sum() / sums.num_examples",
-           "train_loss = sums.loss_sum()"),
-    Mutant("the last partial batch is stepped as a full one", TRAINING,
-           "_step(updater, X.shape[0])", "_step(updater, train_iter.batch_size)"),
-    Mutant("sgd forgets to divide by the batch size", TRAINING,
-           "param[:] = param - lr * param.grad / batch_size",
-           "param[:] = param - lr * param.grad"),
-    Mutant("no divergence check", TRAINING,
-           "if not math.isfinite(train_loss):", "if False:"),
-    Mutant("no input-shape check", TRAINING,
-           "if i == 0:", "if False:"),
-    Mutant("the last partial batch is dropped", DATA,
-           "for start in range(0, n, self.batch_size):",
-           "for start in range(0, n - self.batch_size + 1, self.batch_size):"),
+    Mutant(
+        "accuracy takes the argmax over the batch axis",
+        TRAINING,
+        "y_hat = y_hat.argmax(axis=1)",
+        "y_hat = y_hat.argmax(axis=0)",
+    ),
+    Mutant(
+        "training loss summed, not averaged per example",
+        TRAINING,
+        "train_loss = sums.loss_sum() / sums.num_examples",
+        "train_loss = sums.loss_sum()",
+    ),
+    Mutant(
+        "the last partial batch is stepped as a full one",
+        TRAINING,
+        "_step(updater, X.shape[0])",
+        "_step(updater, train_iter.batch_size)",
+    ),
+    Mutant(
+        "sgd forgets to divide by the batch size",
+        TRAINING,
+        "param[:] = param - lr * param.grad / batch_size",
+        "param[:] = param - lr * param.grad",
+    ),
+    Mutant(
+        "no divergence check",
+        TRAINING,
+        "if not math.isfinite(train_loss):",
+        "if False:",
+    ),
+    Mutant("no input-shape check", TRAINING, "if i == 0:", "if False:"),
+    Mutant(
+        "the last partial batch is dropped",
+        DATA,
+        "for start in range(0, n, self.batch_size):",
+        "for start in range(0, n - self.batch_size + 1, self.batch_size):",
+    ),
     Mutant("pixels scaled by 256, not 255", DATA, "images /= 255", "images /= 256"),
-    Mutant("the same shuffled order every epoch", DATA,
-           "np.random.permutation(n)", "np.random.RandomState(0).permutation(n)"),
-    Mutant("labels not shuffled with their images", DATA,
-           "labels = mx.np.take(labels, order)", "labels = labels"),
+    Mutant(
+        "the same shuffled order every epoch",
+        DATA,
+        "np.random.permutation(n)",
+        "np.random.RandomState(0).permutation(n)",
+    ),
+    Mutant(
+        "labels not shuffled with their images",
+        DATA,
+        "labels = mx.np.take(labels, order)",
+        "labels = labels",
+    ),
     Mutant("the test set is shuffled", DATA, "shuffle=False", "shuffle=True"),
-    Mutant("checksums not compared", STORAGE,
-           "if actual == spec.md5[role]:", "if True:"),
-    Mutant("the memo trusts a file after it changed", STORAGE,
-           "_arrays.get(md5, (None,))[0] == fingerprint", "md5 in _arrays"),
-    Mutant("a download is renamed into place unverified", STORAGE,
-           "verify_content(spec, role, gunzip_bytes(tmp.read_bytes(), source), source)",
-           "gunzip_bytes(tmp.read_bytes(), source)"),
-    Mutant("the IDX reader accepts trailing bytes", IDX,
-           "if payload != expected:", "if payload < expected:"),
+    Mutant(
+        "checksums not compared", STORAGE, "if actual == spec.md5[role]:", "if True:"
+    ),
+    Mutant(
+        "the memo trusts a file after it changed",
+        STORAGE,
+        "_arrays.get(md5, (None,))[0] == fingerprint",
+        "md5 in _arrays",
+    ),
+    Mutant(
+        "a download is renamed into place unverified",
+        STORAGE,
+        "verify_content(spec, role, gunzip_bytes(tmp.read_bytes(), source), source)",
+        "gunzip_bytes(tmp.read_bytes(), source)",
+    ),
+    Mutant(
+        "the IDX reader accepts trailing bytes",
+        IDX,
+        "if payload != expected:",
+        "if payload < expected:",
+    ),
 ]
 
 
 def run_tests(repo: Path, tests: str, timeout: int) -> tuple[bool, float]:
     """Run one test file (no book, no nbval); return (whether it failed, seconds)."""
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-           "-o", "addopts=", "-W", "ignore::DeprecationWarning", "-m", "not book", tests]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "-W",
+        "ignore::DeprecationWarning",
+        "-m",
+        "not book",
+        tests,
+    ]
     start = time.perf_counter()
     try:
         result = subprocess.run(cmd, cwd=repo, capture_output=True, timeout=timeout)

@@ -21,7 +21,9 @@ SVG_STUB = "<svg></svg>"
 
 def executable_chapters() -> list[Path]:
     """Return the chapters that are notebooks (have a kernelspec), in book order."""
-    return [p for p in toc_files() if "kernelspec:" in p.read_text().split("\n---", 1)[0]]
+    return [
+        p for p in toc_files() if "kernelspec:" in p.read_text().split("\n---", 1)[0]
+    ]
 
 
 def chapter_digest(chapter: Path) -> str:
@@ -40,7 +42,7 @@ def read_chapter(chapter: Path) -> nbformat.NotebookNode:
 
 
 def strip_images(nb: nbformat.NotebookNode) -> None:
-    """Drop PNG data and shrink SVG to a stub: neither is compared, both bloat the repo."""
+    """Drop PNG data and stub out SVG: neither is compared, both bloat the repo."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
@@ -56,11 +58,17 @@ def make_reference(chapter: Path, timeout: int = 600) -> Path:
     from nbclient import NotebookClient
 
     nb = read_chapter(chapter)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(chapter.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(chapter.parent)}},
+    ).execute()
     strip_images(nb)
-    nb.metadata["d2l_reference"] = {"chapter": str(chapter.relative_to(ROOT)),
-                                    "sha256": chapter_digest(chapter)}
+    nb.metadata["d2l_reference"] = {
+        "chapter": str(chapter.relative_to(ROOT)),
+        "sha256": chapter_digest(chapter),
+    }
     REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
     out = reference_path(chapter)
     nbformat.write(nb, out)

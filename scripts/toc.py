@@ -1,4 +1,4 @@
-"""The book's structure as ``_toc.yml`` gives it: the one reader of the table of contents."""
+"""The book's structure as ``_toc.yml`` gives it: the one reader of the contents."""
 
 from pathlib import Path, PurePosixPath
 
