@@ -1,1 +1,1 @@
-"""Maintainers' scripts of the book: references, benchmark, book structure (a package)."""
+"""Maintainers' scripts of the book: references, benchmark, book structure."""
