@@ -71,14 +71,26 @@ def apply_repository_url(app: Sphinx, config: Config) -> None:
     # The theme's own launch buttons open the chapter's source; _ext/course_downloads.py
     # makes them from the URL instead (learner notebooks), so the theme gets none.
     config.course_launch_services = options.pop("launch_buttons", {}) or {}
-    template = (Path(app.confdir) / config.course_setup_template).read_text(
-        encoding="utf-8"
+    write_setup_cell(
+        Path(app.confdir),
+        url,
+        options.get("repository_branch", "") or "main",
+        config.course_setup_template,
+        config.course_setup_cell,
     )
-    branch = options.get("repository_branch", "") or "main"
-    write_if_changed(
-        Path(app.confdir) / config.course_setup_cell,
-        setup_cell_source(template, url, branch),
-    )
+
+
+def write_setup_cell(
+    folder: Path,
+    url: str,
+    branch: str,
+    template: str = "course/setup_cell.py",
+    cell: str = "chapters/_setup_cell.py",
+) -> Path:
+    """Write the chapters' setup cell from its template, unless unchanged."""
+    source = (folder / template).read_text(encoding="utf-8")
+    write_if_changed(folder / cell, setup_cell_source(source, url, branch))
+    return folder / cell
 
 
 def setup(app: Sphinx) -> dict:

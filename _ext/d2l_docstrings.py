@@ -1,4 +1,4 @@
-"""Fit the docstrings that d2l_helpers re-exports from the ``d2l`` package for this book.
+"""Fit the docstrings that d2l_helpers re-exports from ``d2l`` for this book.
 
 d2l's docstrings end with "Defined in :numref:`sec_...`", a reference to a section of
 *Dive into Deep Learning* that this book does not have (a broken reference under
@@ -14,8 +14,9 @@ D2L_SECTION_REF = re.compile(r"^\s*Defined in :numref:`[^`]+`\s*$")
 CREDIT = "Reused unchanged from the ``d2l`` package of :cite:t:`zhang2023dive`."
 
 
-def credit_d2l(app: Sphinx, what: str, name: str, obj: Any, options: Any,
-               lines: list[str]) -> None:
+def credit_d2l(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
     """Replace d2l's section references in a docstring by a citation of the D2L book."""
     lines[:] = [CREDIT if D2L_SECTION_REF.match(line) else line for line in lines]
 

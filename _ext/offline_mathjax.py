@@ -2,7 +2,7 @@
 
 The files come from the pinned ``django-static-mathjax`` wheel (MathJax 3.2.2, no
 dependencies; only its static files are used). The HTML pages load
-``_static/mathjax/tex-mml-chtml.js``, the same MathJax component Sphinx loads by default.
+``_static/mathjax/tex-mml-chtml.js``, the MathJax component Sphinx loads by default.
 """
 
 import shutil
@@ -12,8 +12,15 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 ENTRY_SCRIPT = "tex-mml-chtml.js"
-# The entry script and what it loads on demand: TeX extensions, fonts, menu, accessibility.
-PARTS = (ENTRY_SCRIPT, "input/tex/extensions", "input/mml", "output/chtml/fonts", "a11y", "ui")
+# The entry script and what it loads on demand: TeX extensions, fonts, menu, a11y.
+PARTS = (
+    ENTRY_SCRIPT,
+    "input/tex/extensions",
+    "input/mml",
+    "output/chtml/fonts",
+    "a11y",
+    "ui",
+)
 TARGET = "mathjax"  # folder under _static
 
 

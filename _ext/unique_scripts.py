@@ -12,12 +12,17 @@ from sphinx.application import Sphinx
 
 
 def script_key(script: Any) -> tuple:
-    """Return what makes a script distinct: its file (or none), priority and attributes."""
-    return (script.filename or "", script.priority, tuple(sorted(script.attributes.items())))
+    """Return what makes a script distinct: its file (or none), priority, attributes."""
+    return (
+        script.filename or "",
+        script.priority,
+        tuple(sorted(script.attributes.items())),
+    )
 
 
-def drop_repeated_scripts(app: Sphinx, pagename: str, templatename: str,
-                          context: dict[str, Any], doctree: Any) -> None:
+def drop_repeated_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
     """Keep one of each set of equal scripts, at the place of the first."""
     scripts = context.get("script_files")
     if scripts:
