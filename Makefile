@@ -12,7 +12,7 @@ ifneq ($(wildcard ../shared/data/mnist),)
 export D2L_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: book test test-fast lint data references bench clean
+.PHONY: book notebooks test test-fast lint data references bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ data: $(STAMP)
 book: data
 	$(PY) -m scripts.execute_chapters
 	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
+	$(PY) -m scripts.learner_notebooks
+
+## notebooks: learner notebooks in _build/notebooks (clean, with the build's outputs)
+## and the course bundle in _build/html/_downloads (from the executed chapters)
+notebooks: data
+	$(PY) -m scripts.learner_notebooks
 
 ## test: the whole suite (CI runs it): lint, unit and property tests, the chapters'
 ## results, nbval over every chapter, the browser, bundle and PDF checks; on every core
