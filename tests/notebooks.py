@@ -1,6 +1,12 @@
-"""Reading executed notebooks: the values a chapter glued with ``myst_nb.glue``."""
+"""Reading executed chapters: the values a chapter glued with ``myst_nb.glue``.
+
+The build writes them to ``_build/jupyter_execute/chapters/<chapter>.glue.json`` (the
+notebook beside it lacks outputs when the chapter came from the execution cache); a
+notebook executed by other means (``D2L_EXECUTED_DIR``) is read from its outputs.
+"""
 
 import ast
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -25,7 +31,14 @@ def _value(text: str) -> Any:
 
 
 def glued_values(notebook: Path) -> dict[str, Any]:
-    """Return every value glued in an executed notebook, by glue name."""
+    """Return every value glued in an executed notebook (or its build's glue file)."""
+    glue_file = notebook.with_suffix(".glue.json")
+    if glue_file.is_file():
+        outputs = json.loads(glue_file.read_text())
+        return {
+            name: _value(out["data"].get("text/plain", ""))
+            for name, out in outputs.items()
+        }
     nb = nbformat.read(notebook, as_version=4)
     values = {}
     for cell in nb.cells:
