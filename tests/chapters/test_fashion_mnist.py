@@ -1,4 +1,4 @@
-"""Checks of the numbers the Fashion-MNIST chapter states (read from its executed notebook)."""
+"""Checks of the numbers the Fashion-MNIST chapter states."""
 
 import pytest
 
@@ -53,7 +53,9 @@ def test_validation_split_keeps_classes_near_a_tenth(values):
     fit, valid = values["fashion_ex_fit_counts"], values["fashion_ex_valid_counts"]
     assert sum(valid) == 10_000 and sum(fit) == 50_000
     assert [f + v for f, v in zip(fit, valid)] == [6_000] * 10
-    assert 900 < values["fashion_ex_valid_min"] <= values["fashion_ex_valid_max"] < 1_100
+    assert (
+        900 < values["fashion_ex_valid_min"] <= values["fashion_ex_valid_max"] < 1_100
+    )
 
 
 def test_worker_timings_are_positive(values):
