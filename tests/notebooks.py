@@ -18,16 +18,23 @@ EXECUTED_DIR = ROOT / "_build" / "jupyter_execute" / "chapters"
 
 
 def executed_dir() -> Path:
-    """Return the folder of executed chapters (``D2L_EXECUTED_DIR`` overrides the build's)."""
+    """Return the folder of executed chapters (``D2L_EXECUTED_DIR`` overrides it)."""
     return Path(os.environ.get("D2L_EXECUTED_DIR") or EXECUTED_DIR)
 
 
 def _value(text: str) -> Any:
-    """Turn a glued value's ``text/plain`` repr back into a Python value when it is one."""
+    """Turn a glued value's ``text/plain`` repr back into a Python value if it is one."""
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return text
+
+
+def _text_value(output: dict, scrapbook: dict) -> Any:
+    """Return the value of a glue output from its plain-text form (prefixed or not)."""
+    data = output.get("data", {})
+    prefix = scrapbook.get("mime_prefix", "")
+    return _value(data.get(prefix + "text/plain", data.get("text/plain", "")))
 
 
 def glued_values(notebook: Path) -> dict[str, Any]:
@@ -43,7 +50,7 @@ def glued_values(notebook: Path) -> dict[str, Any]:
     values = {}
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                values[name] = _value(output["data"].get("text/plain", ""))
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            if "name" in scrapbook:
+                values[scrapbook["name"]] = _text_value(output, scrapbook)
     return values
