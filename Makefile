@@ -49,12 +49,11 @@ test: book lint
 test-fast: data
 	$(PY) -m pytest -n auto --dist loadfile -m "not book and not slow"
 
-## lint: ruff over the package, the scripts and every chapter's code (through nbqa)
+## lint: ruff over the package, the scripts, the extensions and every chapter's code
 lint: $(STAMP)
 	$(VENV)/bin/ruff check d2l_helpers scripts _ext
 	$(VENV)/bin/ruff format --check d2l_helpers scripts _ext
-	$(VENV)/bin/nbqa "ruff check --extend-ignore E402,E731" chapters/*.md --nbqa-md
-	$(VENV)/bin/nbqa "ruff format --check" chapters/*.md --nbqa-md
+	$(PY) -m scripts.lint_chapters
 
 ## references: re-execute every chapter into tests/references/ (after editing a chapter)
 references: data

@@ -23,7 +23,7 @@ def executed_dir() -> Path:
 
 
 def _value(text: str) -> Any:
-    """Turn a glued value's ``text/plain`` repr back into a Python value if it is one."""
+    """Turn a glued value's ``text/plain`` repr back into a Python value."""
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
