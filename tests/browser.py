@@ -1,29 +1,33 @@
 """Checks of a built Jupyter Book in a real browser: headless Chromium driven by Selenium.
 
-``serve`` serves an HTML folder on 127.0.0.1, ``chromium`` starts the browser, and a
+``chromium`` starts the browser (the book is served by ``http_server.serving``), and a
 ``PageChecker`` opens pages one by one and reports what a reader would see go wrong:
 console errors, images that did not load, equations MathJax did not typeset, cells that
-show an error, and internal links whose file or anchor does not exist.
+show an error, and internal links whose file or anchor does not exist. ``PageContent``
+counts what a page must show, read from its source. The accessibility helpers switch
+the colour mode, run axe-core, and check headings, alt texts and link texts.
 """
 
 import base64
 import contextlib
-import functools
-import http.server
-import sys
+import importlib.util
+import re
 import tempfile
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urldefrag
 
 import yaml
 from selenium import webdriver
 from selenium.webdriver.support.ui import WebDriverWait
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -76,6 +80,10 @@ const done = arguments[arguments.length - 1];
     images: images.map(img => ({src: img.currentSrc || img.src,
                                 ok: img.complete && img.naturalWidth > 0})),
     figures: document.querySelectorAll(".cell_output img, figure img").length,
+    captionedFigures: [...document.querySelectorAll("figure")]
+      .filter(fig => fig.querySelector("img") && fig.querySelector("figcaption")).length,
+    codeCells: document.querySelectorAll("div.cell").length,
+    exercises: document.querySelectorAll("div.exercise").length,
     errorOutputs: [...document.querySelectorAll(".cell_output .traceback, .cell_output .error")]
       .filter(shown).map(el => el.textContent.trim().slice(0, 200)),
     tracebackTexts: [...document.querySelectorAll(".cell_output")].filter(shown)
@@ -84,51 +92,6 @@ const done = arguments[arguments.length - 1];
   };
 })().then(done, error => done({scriptError: String(error)}));
 """
-
-
-def toc_pages(book: Path) -> list[str]:
-    """Return the HTML paths of every page in a book's _toc.yml, in reading order."""
-    toc = yaml.safe_load((book / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def collect(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                files.append(entry["file"])
-            collect(entry.get("sections", []) + entry.get("chapters", []))
-
-    collect(toc.get("parts", []) + toc.get("chapters", []))
-    return [str(PurePosixPath(f).with_suffix(".html")) for f in files]
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serve files without logging every request to stderr."""
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Log nothing."""
-
-
-class _QuietServer(http.server.ThreadingHTTPServer):
-    """An HTTP server that ignores clients hanging up (the browser leaving a page)."""
-
-    def handle_error(self, request: object, client_address: tuple) -> None:
-        """Report errors other than a closed connection."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-@contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve a folder over HTTP on 127.0.0.1 from a thread; yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    with _QuietServer(("127.0.0.1", 0), handler) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}/"
-        finally:
-            server.shutdown()
-            thread.join()
 
 
 @contextlib.contextmanager
@@ -164,14 +127,67 @@ class _AnchorCollector(HTMLParser):
                 self.anchors.add(value)
 
 
+@dataclass(frozen=True)
+class PageContent:
+    """How many equations, figures, code cells and exercises a page shows."""
+
+    equations: int = 0
+    figures: int = 0
+    captioned_figures: int = 0
+    code_cells: int = 0
+    exercises: int = 0
+
+
+# MyST's syntax as Jupyter Book 1 enables it by default (_config.yml adds none).
+MYST_EXTENSIONS = {"colon_fence", "dollarmath", "linkify", "substitution", "tasklist"}
+MATH_TOKENS = {"math_inline", "math_block", "math_block_label", "amsmath"}
+SOURCE_FENCES = {"{code-cell}", "{code}", "{code-block}", "{literalinclude}"}
+
+
+def _count_math(tokens: list, parser: "MarkdownIt") -> int:
+    """Count the equations of parsed MyST, inside directives (exercises, notes) too."""
+    count = 0
+    for token in tokens:
+        directive = token.info.split(" ", 1)[0] if token.type == "fence" else ""
+        if token.type in MATH_TOKENS or directive == "{math}":
+            count += 1
+        elif directive.startswith("{") and directive not in SOURCE_FENCES:
+            count += _count_math(parser.parse(token.content), parser)
+        count += _count_math(token.children or [], parser)
+    return count
+
+
+def expected_content(source: Path) -> PageContent:
+    """Return what the HTML of a MyST Markdown page must show, counted in its source.
+
+    Equations: every $...$, $$...$$ and {math} block (MathJax typesets each into one
+    ``.math`` element). Figures: every code cell with MyST-NB figure metadata (one
+    figure per cell, the book's rule), each an image with a numbered caption. Code
+    cells: every code cell not tagged remove-cell. Exercises: every {exercise}.
+    """
+    import jupytext
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    parser = create_md_parser(MdParserConfig(enable_extensions=MYST_EXTENSIONS), RendererHTML)
+    notebook = jupytext.read(source, fmt="md:myst")
+    prose = "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"
+            and "remove-cell" not in cell.metadata.get("tags", [])]
+    figures = sum("figure" in cell.metadata.get("mystnb", {}) for cell in code)
+    exercises = len(re.findall(r"^(`{3,}|:{3,})\{exercise(-start)?\}", prose, re.MULTILINE))
+    return PageContent(equations=_count_math(parser.parse(prose), parser), figures=figures,
+                       captioned_figures=figures, code_cells=len(code), exercises=exercises)
+
+
 @dataclass
 class PageReport:
     """What a page showed: the problems found, and how much was checked."""
 
     page: str
     problems: list[str] = field(default_factory=list)
-    equations: int = 0
-    figures: int = 0
+    content: "PageContent" = field(default_factory=lambda: PageContent())
     internal_links: int = 0
 
 
@@ -193,7 +209,10 @@ class PageChecker:
         if "scriptError" in state:
             report.problems.append(f"page check script failed: {state['scriptError']}")
             return report
-        report.equations, report.figures = state["equations"], state["figures"]
+        report.content = PageContent(
+            equations=state["equations"], figures=state["figures"],
+            captioned_figures=state["captionedFigures"], code_cells=state["codeCells"],
+            exercises=state["exercises"])
         report.problems += self._console_errors()
         report.problems += self._image_problems(state)
         report.problems += self._math_problems(state)
@@ -281,3 +300,159 @@ class PageChecker:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def launch_buttons_configured(book: Path) -> bool:
+    """Return whether the book has launch buttons: a repository URL and a service.
+
+    The URL is resolved as the build resolves it (_ext/course_setup.py): environment
+    variable, _config.yml, or the clone's public origin remote.
+    """
+    spec = importlib.util.spec_from_file_location("course_setup", book / "_ext" / "course_setup.py")
+    course_setup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course_setup)
+    config = yaml.safe_load((book / "_config.yml").read_text())
+    url = course_setup.resolve_repository_url((config.get("repository") or {}).get("url"), book)
+    launch = config.get("launch_buttons") or {}
+    return bool(url) and any(launch.get(s) for s in ("binderhub_url", "colab_url"))
+
+
+# --- Accessibility: colour mode, axe-core, structure of the page ---------------------
+
+COLOR_MODES = ("light", "dark")
+BLOCKING_IMPACTS = ("serious", "critical")
+AXE_TIMEOUT_S = 240  # a long page full of equations takes axe a minute on a busy machine
+# Resolve once MathJax has typeset the page and every image has settled.
+PAGE_SETTLED_JS = """
+const done = arguments[arguments.length - 1];
+(async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  await Promise.all([...document.images].map(img => img.decode().catch(() => null)));
+})().then(() => done(true), () => done(true));
+"""
+# The headings, images and links of a page, as a screen reader meets them.
+STRUCTURE_JS = """
+const named = el => el.getAttribute("aria-label") || "";
+const textOf = a => {
+  const text = a.textContent.replace(/\\s+/g, " ").trim();
+  const alts = [...a.querySelectorAll("img[alt]")].map(img => img.alt.trim()).join(" ");
+  return named(a) || (/[\\p{L}\\p{N}]/u.test(text) ? text : "") || alts || a.title || text;
+};
+return {
+  headings: [...document.querySelectorAll("h1, h2, h3, h4, h5, h6")]
+    .filter(h => !h.closest("[aria-hidden=true], template, .onlyprint"))
+    .map(h => ({level: Number(h.tagName[1]), text: h.textContent.trim().slice(0, 80)})),
+  images: [...document.querySelectorAll("img")]
+    .map(img => ({src: img.getAttribute("src") || "", alt: img.getAttribute("alt")})),
+  links: [...document.querySelectorAll("a[href]")]
+    .filter(a => !a.closest("[aria-hidden=true]"))
+    .map(a => ({href: a.href, internal: a.origin === location.origin, text: textOf(a)})),
+};
+"""
+FILE_NAME_IN_ALT = re.compile(r"/|_images|\.(png|svg|jpe?g|gif|webp)\b", re.IGNORECASE)
+VAGUE_LINK_TEXTS = {"here", "click here", "this", "this page", "link", "more", "read more"}
+
+
+def set_color_mode(driver: webdriver.Chrome, mode: str) -> None:
+    """Switch the book's theme to light or dark, as its theme button does, and reload."""
+    driver.execute_script("localStorage.setItem('mode', arguments[0]);"
+                          "localStorage.setItem('theme', arguments[0]);", mode)
+    driver.refresh()
+    WebDriverWait(driver, TIMEOUT_S).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")
+    shown = driver.execute_script("return document.documentElement.dataset.theme")
+    if shown != mode:
+        raise RuntimeError(f"asked the theme for {mode} mode, the page shows {shown!r}")
+
+
+def open_settled(driver: webdriver.Chrome, url: str) -> None:
+    """Load a page and wait until MathJax has typeset it and its images have settled."""
+    driver.get(url)
+    WebDriverWait(driver, TIMEOUT_S).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")
+    driver.execute_async_script(PAGE_SETTLED_JS)
+
+
+def axe_audit(driver: webdriver.Chrome) -> dict:
+    """Run axe-core 4 on the open page (after MathJax); return its full results.
+
+    axe-core comes from axe-core-python (4.4; axe-selenium-python bundles 3.1 of 2018,
+    whose outdated DPUB-ARIA rules flag Sphinx's bibliography markup).
+    """
+    from axe_core_python.selenium import Axe
+
+    driver.execute_async_script(PAGE_SETTLED_JS)
+    driver.set_script_timeout(AXE_TIMEOUT_S)
+    try:
+        return Axe().run(driver)
+    finally:
+        driver.set_script_timeout(TIMEOUT_S)
+
+
+def blocking_violations(results: dict) -> list[str]:
+    """Return one line per serious or critical axe violation: rule, impact, where."""
+    lines = []
+    for violation in results["violations"]:
+        if violation["impact"] in BLOCKING_IMPACTS:
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+            lines.append(f"{violation['impact']} {violation['id']} ({violation['help']}) "
+                         f"at {len(targets)} element(s): {'; '.join(targets[:5])}")
+    return lines
+
+
+def violations_by_impact(results: dict) -> dict[str, int]:
+    """Count an axe result's violating elements by impact (minor to critical)."""
+    counts = {"minor": 0, "moderate": 0, "serious": 0, "critical": 0}
+    for violation in results["violations"]:
+        counts[violation["impact"]] += len(violation["nodes"])
+    return counts
+
+
+def structure_problems(driver: webdriver.Chrome) -> list[str]:
+    """Return the problems of the open page's headings, alt texts and link texts."""
+    state = driver.execute_script(STRUCTURE_JS)
+    return (_heading_problems(state["headings"]) + _alt_problems(state["images"])
+            + _link_text_problems(state["links"]))
+
+
+def _heading_problems(headings: list[dict]) -> list[str]:
+    """One h1, first; no level skipped on the way down (h2 -> h4)."""
+    problems = []
+    h1s = [h["text"] for h in headings if h["level"] == 1]
+    if len(h1s) != 1:
+        problems.append(f"{len(h1s)} h1 headings, expected one: {h1s}")
+    if headings and headings[0]["level"] != 1:
+        problems.append(f"first heading is h{headings[0]['level']}: {headings[0]['text']!r}")
+    for before, after in zip(headings, headings[1:]):
+        if after["level"] > before["level"] + 1:
+            problems.append(f"heading level skipped: h{before['level']} {before['text']!r} "
+                            f"-> h{after['level']} {after['text']!r}")
+    return problems
+
+
+def _alt_problems(images: list[dict]) -> list[str]:
+    """Every image has an alt text that describes it, not a file name or path."""
+    problems = []
+    for image in images:
+        alt = (image["alt"] or "").strip()
+        if not alt:
+            problems.append(f"image without alt text: {image['src']}")
+        elif FILE_NAME_IN_ALT.search(alt):
+            problems.append(f"alt text is a file name: {alt!r} ({image['src']})")
+    return problems
+
+
+def _link_text_problems(links: list[dict]) -> list[str]:
+    """Internal links say where they go: no empty, vague ("here") or bare-URL texts."""
+    problems = []
+    for link in links:
+        text = link["text"]
+        if not link["internal"]:
+            continue
+        if not text:
+            problems.append(f"link without text: {link['href']}")
+        elif text.lower().strip(".:") in VAGUE_LINK_TEXTS:
+            problems.append(f"link text {text!r} does not say where it goes: {link['href']}")
+        elif re.match(r"(https?://|www\.)", text) or text == link["href"]:
+            problems.append(f"link text is a bare URL: {text!r}")
+    return problems
