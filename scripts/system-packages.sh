@@ -2,11 +2,12 @@
 # Install the Debian packages the book needs, as root: the Fashion-MNIST data, a browser
 # for the browser checks, and for the PDF edition (make pdf) TeX Live with XeLaTeX and
 # latexmk, the fonts it uses (FreeSerif/FreeSans, DejaVu Sans Mono) and poppler-utils
-# (pdftotext, pdfinfo, pdfimages, pdftoppm: the checks of the PDF).
+# (pdftotext, pdfinfo, pdfimages, pdftoppm: the checks of the PDF). texlive-fonts-extra
+# is large, but Jupyter Book's LaTeX class (jupyterBook.cls) requires its bbm package.
 set -euo pipefail
 packages=(dataset-fashion-mnist chromium chromium-driver
-          texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk
-          fonts-freefont-otf fonts-dejavu-core poppler-utils)
+          texlive-xetex texlive-latex-extra texlive-fonts-recommended texlive-fonts-extra
+          latexmk fonts-freefont-otf fonts-dejavu-core poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
