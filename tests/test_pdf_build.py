@@ -1,17 +1,11 @@
 """The checks of scripts/pdf_build.py on real XeLaTeX runs of small broken documents."""
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from scripts import pdf_build
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("xelatex") is None or shutil.which("pdftotext") is None,
-    reason="TeX Live or poppler-utils missing: run `make data` as root",
-)
 
 CLEAN = r"""\documentclass{article}
 \usepackage{fontspec}
@@ -32,6 +26,8 @@ FAULTS = {
 
 def xelatex(folder: Path, body: str) -> Path:
     """Typeset a document twice (references settle) in folder; return its folder."""
+    if missing := pdf_build.missing_tools():
+        pytest.fail(f"{missing} not installed: run `make data` as root (TeX Live).")
     tex = folder / f"{pdf_build.PDF_NAME}.tex"
     tex.write_text(body)
     for _ in range(2):
