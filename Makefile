@@ -12,7 +12,7 @@ ifneq ($(wildcard ../shared/data/mnist),)
 export D2L_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: book notebooks test test-fast lint data references bench clean
+.PHONY: book pdf notebooks test test-fast lint data references bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ book: data
 	$(PY) -m scripts.execute_chapters
 	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
 	$(PY) -m scripts.learner_notebooks
+	$(PY) -m scripts.pdf_build --publish
+
+## pdf: the PDF edition in _build/latex (XeLaTeX via latexmk) from the executed chapters
+## of the cache; fails on LaTeX errors and unresolved references. `make book` builds it
+## too and publishes it in the HTML output (_downloads/softmax-regression.pdf)
+pdf: data
+	$(PY) -m scripts.execute_chapters
+	$(PY) -m scripts.pdf_build
 
 ## notebooks: learner notebooks in _build/notebooks (clean, with the build's outputs)
 ## and the course bundle in _build/html/_downloads (from the executed chapters)
