@@ -29,7 +29,8 @@ TEST_CODE = {
     "an import of myst_nb": re.compile(r"\bmyst_nb\b"),
 }
 IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
-URL = re.compile(r"https?://\S+")
+# URLs and in-page anchors (ids, #fragment links) name no file a learner must have.
+NOT_PATHS = re.compile(r"https?://\S+|\bid=\"[^\"]*\"|href=\"#[^\"]*\"|\]\(#[^)]*\)")
 FIGURE_METADATA = re.compile(r"^mystnb:\s*\n(\s+.*\n)*?\s+figure:", re.MULTILINE)
 
 
@@ -135,7 +136,7 @@ def make_targets() -> set[str]:
 
 def repository_references(text: str) -> list[str]:
     """Return the repository paths and commands a text refers to (URLs aside)."""
-    text = URL.sub("", text)
+    text = NOT_PATHS.sub("", text)
     markers = [
         re.compile(r"\btests/"),
         re.compile(r"_build\b"),
