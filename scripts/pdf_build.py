@@ -163,7 +163,16 @@ def build(root: Path = ROOT) -> int:
         "--keep-going",
     ]
     wide_log = {**os.environ, "max_print_line": "1000"}  # TeX wraps its log at 79
-    return subprocess.run(command, cwd=root, env=wide_log).returncode
+    output = root / "_build" / "pdf-build-output.txt"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w") as out:  # Sphinx and LaTeX say thousands of lines
+        status = subprocess.run(
+            command, cwd=root, env=wide_log, stdout=out, stderr=subprocess.STDOUT
+        ).returncode
+    if status:
+        tail = output.read_text(errors="replace").splitlines()[-40:]
+        print("\n".join(tail + [f"(the whole output: {output})"]), file=sys.stderr)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
