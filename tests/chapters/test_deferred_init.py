@@ -8,11 +8,6 @@ SIZE_4K = 3 * 2160 * 3840
 SIZE_224 = 3 * 224 * 224
 
 
-@pytest.fixture(scope="module")
-def values(glued):
-    return glued("deferred_init")
-
-
 def test_first_batch_shapes_the_weights(values):
     assert values["deferred_weight_shape_28"] == [10, 784]
     assert values["deferred_output_shape_28"] == [256, 10]

@@ -7,11 +7,6 @@ import pytest
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
 
-@pytest.fixture(scope="module")
-def values(glued):
-    return glued("exercises")
-
-
 def test_validation_split_is_carved_from_the_training_set(values):
     assert values["exercises_num_train"] == 50_000
     assert values["exercises_num_val"] == 10_000

@@ -5,11 +5,6 @@ import pytest
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
 
-@pytest.fixture(scope="module")
-def values(glued):
-    return glued("fashion_mnist")
-
-
 def test_sizes_and_balanced_classes(values):
     assert (values["fashion_num_train"], values["fashion_num_test"]) == (60_000, 10_000)
     assert values["fashion_class_counts"] == [6_000] * 10

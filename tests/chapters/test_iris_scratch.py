@@ -7,11 +7,6 @@ import pytest
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
 
-@pytest.fixture(scope="module")
-def values(glued):
-    return glued("iris_scratch")
-
-
 def test_stratified_split_of_two_features(values):
     assert values["iris_scratch_train_counts"] == [35, 35, 35]
     assert values["iris_scratch_test_counts"] == [15, 15, 15]

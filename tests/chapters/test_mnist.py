@@ -7,11 +7,6 @@ import pytest
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
 
-@pytest.fixture(scope="module")
-def values(glued):
-    return glued("mnist")
-
-
 def test_sizes_shuffling_and_nearly_balanced_classes(values):
     assert (values["mnist_num_train"], values["mnist_num_test"]) == (60_000, 10_000)
     assert values["mnist_shuffles"] == [True, False]  # train shuffles, test does not

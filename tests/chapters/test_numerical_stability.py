@@ -7,11 +7,6 @@ import pytest
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
 
-@pytest.fixture(scope="module")
-def values(glued):
-    return glued("numerical_stability")
-
-
 def test_float32_limits_have_the_stated_logarithms(values):
     assert values["stability_log_max"] == pytest.approx(128 * math.log(2), abs=1e-6)
     assert values["stability_log_tiny"] == pytest.approx(-126 * math.log(2))

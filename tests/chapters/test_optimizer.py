@@ -6,11 +6,6 @@ pytestmark = pytest.mark.book  # needs the executed book (make book)
 
 
 @pytest.fixture(scope="module")
-def values(glued):
-    return glued("optimizer")
-
-
-@pytest.fixture(scope="module")
 def results(values):
     return values["optimizer_results"]
 

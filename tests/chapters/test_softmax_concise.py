@@ -5,11 +5,6 @@ import pytest
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
 
-@pytest.fixture(scope="module")
-def values(glued):
-    return glued("softmax_concise")
-
-
 def test_reaches_82_percent_in_ten_epochs(values):
     # The lecture reports 83.7%; runs on different machines land within about a point.
     assert values["num_epochs"] == 10

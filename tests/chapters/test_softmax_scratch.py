@@ -9,11 +9,6 @@ pytestmark = pytest.mark.book  # needs the executed book (make book)
 BATCH_SIZE = 256
 
 
-@pytest.fixture(scope="module")
-def values(glued):
-    return glued("softmax_scratch")
-
-
 def as_fraction(accuracy: float) -> float:
     """An accuracy glued either as a fraction or as a percentage, as a fraction."""
     return accuracy / 100 if accuracy > 1 else accuracy

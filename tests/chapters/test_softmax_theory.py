@@ -10,11 +10,6 @@ LOGITS = (1.0, 2.0, 0.5)  # the chapter's example logits o
 FLOAT32_EPS = 2.0**-23
 
 
-@pytest.fixture(scope="module")
-def values(glued):
-    return glued("softmax_theory")
-
-
 def test_softmax_example_matches_closed_form(values):
     total = sum(math.exp(o) for o in LOGITS)
     for j, o in enumerate(LOGITS, start=1):
