@@ -25,8 +25,13 @@ def html(text: str) -> nodes.raw:
 
 
 def anchors(node: nodes.Element) -> list[nodes.raw]:
-    """Return an anchor for each id of node, so that links to it still land."""
-    return [html(f'<a id="{node_id}"></a>') for node_id in node["ids"]]
+    """Return an anchor for each id of node, so that links to it still land.
+
+    sphinx-exercise names solutions by document path ("chapters/x-solution-1"): the
+    learner's notebook keeps the last part, since it has no chapters/ folder.
+    """
+    names = [node_id.rsplit("/", 1)[-1] for node_id in node["ids"]]
+    return [html(f'<a id="{name}"></a>') for name in names]
 
 
 def number(app: Sphinx, docname: str, kind: str, node_id: str) -> str:
