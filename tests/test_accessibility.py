@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver import Chrome
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from browser import (COLOR_MODES, axe_audit, blocking_violations, chromium,
