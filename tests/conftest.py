@@ -121,3 +121,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith("tests/references/"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="module")
+def values(request: pytest.FixtureRequest, glued) -> dict:
+    """Return the values glued by the chapter a ``tests/chapters/test_<chapter>.py`` checks."""
+    return glued(request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_"))
