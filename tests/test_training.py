@@ -276,6 +276,7 @@ def test_batches_go_to_the_model_device(small_iters):
     assert set(seen) == {device}
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (about 10 s)
 def test_training_plot_in_a_real_kernel():
     """The live plot leaves one white figure, SVG and PNG, in an executed notebook."""
     import nbformat
