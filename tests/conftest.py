@@ -127,3 +127,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def values(request: pytest.FixtureRequest, glued) -> dict:
     """Return the values glued by the chapter a ``tests/chapters/test_<chapter>.py`` checks."""
     return glued(request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_"))
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory: pytest.TempPathFactory):
+    """The unzipped course bundle with its requirements in a fresh venv (once a run)."""
+    import course_bundle
+
+    return course_bundle.prepare(tmp_path_factory)

@@ -90,12 +90,6 @@ pytestmark = [pytest.mark.book]
 
 
 @pytest.fixture(scope="session")
-def course(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    """The unzipped bundle, its requirements in a fresh venv (made once a run)."""
-    return bundle.prepare(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
 def kernel_env(
     course: Bundle, mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:

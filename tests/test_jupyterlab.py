@@ -131,12 +131,6 @@ def _wait_until_serving(lab: Lab, server: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    """The unzipped bundle and its fresh venv (shared with test_bundle.py in a run)."""
-    return bundle.prepare(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
 def lab(
     course: Bundle, mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Lab]:
