@@ -38,6 +38,7 @@ from .plotting import (
     show_images,
     use_svg_display,
 )
+from .quiz import show_quiz
 from .training import (
     Accumulator,
     TrainHistory,
@@ -77,6 +78,7 @@ __all__ = [
     "set_figsize",
     "sgd",
     "show_images",
+    "show_quiz",
     "to_device",
     "train_ch3",
     "train_epoch_ch3",

@@ -41,7 +41,7 @@ def bundle_files(notebooks: list[Path]) -> dict[str, Path]:
     files = {path.name: path for path in notebooks}
     files["requirements.txt"] = COURSE / "requirements.txt"
     files["README.md"] = COURSE / "README.md"
-    for source in sorted(PACKAGE.rglob("*.py")):
+    for source in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.json")]):
         files[source.relative_to(ROOT).as_posix()] = source
     return files
 
