@@ -14,7 +14,7 @@ endif
 
 .PHONY: book pdf notebooks test test-fast lint data references bench clean
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt course/requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
