@@ -353,7 +353,9 @@ def _fit(
         err.history = history  # the finished epochs stay available to the caller
         raise
     finally:
-        if figure is not None:
+        # Jupyter shows the figure once (not again at the cell's end); elsewhere a
+        # figure with curves stays open for plt.savefig
+        if figure is not None and (in_notebook() or not figure.xs):
             figure.close()
     return history
 
@@ -408,9 +410,11 @@ def train_ch3(
     own size (``updater.step(X.shape[0])``), or a function of the batch size, called
     with it (e.g. ``lambda n: d2l.sgd([W, b], lr, n)``); so the last partial
     minibatch is averaged over its own examples. ``mx.np`` and legacy ``mx.nd`` code
-    both work. ``plot`` defaults to True inside Jupyter. The batches are moved to
-    ``device``, by default where the parameters of a Gluon ``net`` are (from-scratch
-    batches stay where the loader made them).
+    both work. ``plot`` defaults to True inside Jupyter, where the figure is
+    updated after every epoch; ``plot=True`` elsewhere draws it without showing it
+    and leaves it as matplotlib's current figure (``plt.savefig``). The batches are
+    moved to ``device``, by default where the parameters of a Gluon ``net`` are
+    (from-scratch batches stay where the loader made them).
 
     gluonbook's form, forwarded unchanged to ``train_ch3_gluonbook``: an int (the
     batch size) in the updater's place, then gluonbook's positional ``params, lr,

@@ -12,12 +12,10 @@ import subprocess
 import sys
 import warnings
 
-import matplotlib
 import mxnet as mx
 import numpy as np
 import pytest
 from matplotlib import pyplot as plt
-from matplotlib.text import Text
 from mxnet import gluon, init, nd, npx
 from mxnet import np as mnp
 from mxnet.gluon import nn
@@ -398,30 +396,24 @@ def test_training_plot_in_a_real_kernel():
     np.testing.assert_array_equal(corners, np.ones_like(corners))  # white
 
 
-def visible_texts(figure) -> list[Text]:
-    """The non-empty visible texts of a drawn figure (labels, ticks, legend, titles)."""
-    figure.canvas.draw()
-    return [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+def test_plot_outside_a_notebook_leaves_the_figure_for_savefig(small_iters, capsys):
+    """plot=True in a script: nothing printed, the curves in the current figure."""
+    net, loss, trainer = concise_model()
+    plt.close("all")
+    history = d2l.train_ch3(net, *small_iters, loss, 2, trainer, plot=True)
+    assert capsys.readouterr().out == ""
+    figure = plt.gcf()
+    curves = [list(line.get_ydata()) for line in figure.axes[0].lines]
+    plt.close("all")
+    assert curves == [history.train_loss, history.train_acc, history.test_acc]
 
 
-def test_figures_are_white_with_fonts_of_at_least_9_points(small_iters):
-    with matplotlib.rc_context():
-        d2l.use_svg_display()
-        plot = d2l.TrainingPlot(["train loss", "train acc", "test acc"], 3)
-        plot.add(1, (0.8, 0.7, 0.6))
-        d2l.plot(
-            np.arange(3), [np.arange(3), np.ones(3)], "x", "f(x)", legend=["a", "b"]
-        )
-        images = [small_iters[1].images[i] for i in range(3)]
-        d2l.show_images(images, 1, 3, titles=["t-shirt\nshirt"] * 3)
-        figures = [plot.fig, *map(plt.figure, plt.get_fignums())]
-        for figure in figures:
-            texts = visible_texts(figure)
-            assert len(texts) >= 3
-            assert min(t.get_fontsize() for t in texts) >= 9
-            assert figure.get_facecolor() == (1.0, 1.0, 1.0, 1.0)
-            assert all(ax.get_facecolor() == (1.0, 1.0, 1.0, 1.0) for ax in figure.axes)
-        plt.close("all")
+def test_a_diverged_run_leaves_no_empty_figure(small_iters):
+    net, _, trainer = concise_model(lr=1e4)
+    plt.close("all")
+    with pytest.raises(d2l.TrainingDivergedError):
+        d2l.train_ch3(net, *small_iters, naive_np_loss, 2, trainer, plot=True)
+    assert plt.get_fignums() == []
 
 
 def test_metrics_match_per_batch_accuracy_for_every_output_shape():
