@@ -7,8 +7,6 @@ wrong value, ``TypeError`` for a call that fits no call form), so code that catc
 those keeps working.
 """
 
-import pickle
-
 
 class D2LError(Exception):
     """Base class of every error that d2l_helpers raises on purpose."""
@@ -30,7 +28,7 @@ class IDXFormatError(DataError):
     """A file is not a valid (gzip-compressed) IDX file of the expected layout."""
 
 
-class UnsafePickleError(DataError, pickle.UnpicklingError):
+class UnsafePickleError(DataError):
     """A data pickle asks to load something other than NumPy arrays; it is refused."""
 
 

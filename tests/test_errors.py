@@ -8,7 +8,6 @@ Python would raise (ValueError, TypeError) so that code catching those still wor
 import ast
 import builtins
 import inspect
-import pickle
 import re
 from pathlib import Path
 
@@ -42,7 +41,6 @@ def test_every_error_class_derives_from_d2l_error_and_is_exported():
     [
         (errors.DataArgumentError, ValueError),
         (errors.CallFormError, TypeError),
-        (errors.UnsafePickleError, pickle.UnpicklingError),
     ],
 )
 def test_argument_errors_are_also_the_builtin_python_would_raise(cls, builtin):
