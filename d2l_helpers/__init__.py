@@ -20,8 +20,10 @@ from .devices import (
     try_gpu,
 )
 from .errors import (
+    CallFormError,
     ChecksumError,
     D2LError,
+    DataArgumentError,
     DataError,
     DataNotFoundError,
     DeviceError,
@@ -29,6 +31,7 @@ from .errors import (
     ShapeMismatchError,
     TrainingDivergedError,
     TrainingError,
+    UnsafePickleError,
 )
 from .plotting import (
     TrainingPlot,
@@ -47,14 +50,17 @@ from .training import (
     predict_ch3,
     sgd,
     train_ch3,
+    train_ch3_gluonbook,
     train_epoch_ch3,
 )
 
 __all__ = [
     "Accumulator",
     "ArrayDataIter",
+    "CallFormError",
     "ChecksumError",
     "D2LError",
+    "DataArgumentError",
     "DataError",
     "DataNotFoundError",
     "DeviceError",
@@ -64,6 +70,7 @@ __all__ = [
     "TrainingDivergedError",
     "TrainingError",
     "TrainingPlot",
+    "UnsafePickleError",
     "accuracy",
     "evaluate_accuracy",
     "get_device",
@@ -81,6 +88,7 @@ __all__ = [
     "show_quiz",
     "to_device",
     "train_ch3",
+    "train_ch3_gluonbook",
     "train_epoch_ch3",
     "try_all_gpus",
     "try_gpu",

@@ -7,34 +7,23 @@ NDArrays otherwise (as in gluonbook's and d2l-classic's ``nd`` code).
 
 import os
 from collections.abc import Iterator, Sequence
+from numbers import Integral
 
 import mxnet as mx
 import numpy as np
 from mxnet import npx
 
+from .arrays import Array, Batch, as_array_kind
 from .datasets import FASHION_MNIST, FASHION_MNIST_LABELS, MNIST, DatasetSpec
-from .errors import IDXFormatError
+from .errors import DataArgumentError
 from .storage import load_arrays
 
-Array = mx.np.ndarray | mx.nd.NDArray  # an mx.np.ndarray is also an NDArray
-Batch = tuple[Array, Array]
 Size = int | tuple[int, int] | None
 
 
-def as_array_kind(array: Array) -> Array:
-    """Return ``array`` as the kind in use: mx.np after npx.set_np(), else mx.nd.
-
-    The conversion shares the memory of ``array`` (no copy).
-    """
-    numpy_kind = isinstance(array, mx.np.ndarray)
-    if mx.util.is_np_array():
-        return array if numpy_kind else array.as_np_ndarray()
-    return array.as_nd_ndarray() if numpy_kind else array
-
-
-def as_numpy_kind(array: Array) -> mx.np.ndarray:
-    """Return ``array`` as an mx.np.ndarray, sharing its memory, whatever the mode."""
-    return array if isinstance(array, mx.np.ndarray) else array.as_np_ndarray()
+def _is_positive_int(value: object) -> bool:
+    """Tell whether value is an integer >= 1 (Python's or NumPy's; not a bool)."""
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
 
 
 class ArrayDataIter:
@@ -63,13 +52,14 @@ class ArrayDataIter:
         device: mx.Context | None = None,
     ) -> None:
         if len(images) != len(labels):
-            raise IDXFormatError(
-                f"{len(images)} images but {len(labels)} labels: the image "
-                "and label files do not belong together."
+            raise DataArgumentError(
+                f"ArrayDataIter got {len(images)} images but {len(labels)} labels: "
+                "it needs one label per image. Slice both arrays the same way, e.g. "
+                "ArrayDataIter(images[:n], labels[:n], ...)."
             )
-        if batch_size < 1:
-            raise ValueError(
-                f"batch_size must be a positive integer, got {batch_size}."
+        if not _is_positive_int(batch_size):
+            raise DataArgumentError(
+                f"batch_size must be a positive integer (e.g. 256), got {batch_size!r}."
             )
         self.images = images  # uint8 (n, h, w), kept compact on the host
         self.labels = labels.astype(np.int32)

@@ -12,9 +12,8 @@ from typing import Any
 import mxnet as mx
 from mxnet import gluon
 
+from .arrays import Array
 from .errors import DeviceError
-
-Array = mx.np.ndarray | mx.nd.NDArray
 
 
 def num_gpus() -> int:

@@ -1,7 +1,10 @@
 """The exceptions raised by d2l_helpers: one base class, one subclass per trouble.
 
-Every message says what went wrong, where (file, setting, epoch) and what to do.
-Catch ``D2LError`` to handle them all.
+Every message says what went wrong, where (file, setting, epoch, argument) and what to
+do. Catch ``D2LError`` to handle them all. The errors about a wrong argument also
+derive from the built-in exception Python would raise for it (``ValueError`` for a
+wrong value, ``TypeError`` for a call that fits no call form), so code that catches
+those keeps working.
 """
 
 
@@ -25,6 +28,18 @@ class IDXFormatError(DataError):
     """A file is not a valid (gzip-compressed) IDX file of the expected layout."""
 
 
+class UnsafePickleError(DataError):
+    """A data pickle asks to load something other than NumPy arrays; it is refused."""
+
+
+class DataArgumentError(DataError, ValueError):
+    """Arrays or settings given to a data iterator do not fit (counts, batch size).
+
+    For example images and labels of different lengths, as after slicing only one of
+    them, or a batch size below 1.
+    """
+
+
 class TrainingError(D2LError):
     """Training cannot go on: the loss diverged or the inputs do not fit the model."""
 
@@ -43,5 +58,14 @@ class ShapeMismatchError(TrainingError):
     """A batch's shape does not fit the shape the model was initialized with."""
 
 
+class CallFormError(TrainingError, TypeError):
+    """The arguments of ``train_ch3`` fit neither of its call forms, or both.
+
+    d2l's form passes an updater (a ``gluon.Trainer`` or a function of the batch
+    size) after ``num_epochs``; gluonbook's passes the batch size there, then
+    ``params`` and ``lr``, or ``None, None, trainer``.
+    """
+
+
 class DeviceError(D2LError):
-    """A device (GPU) was asked for explicitly but is not available."""
+    """A device was named that cannot be used: an unknown name, or a missing GPU."""

@@ -82,9 +82,7 @@ def parse_idx(content: bytes, name: str = "<bytes>") -> np.ndarray:
             f"{name}: header declares the impossible shape {shape}: "
             "the file is corrupt or not an IDX file."
         )
-    expected = math.prod(
-        shape
-    )  # exact: a product of four 32-bit sizes can exceed int64
+    expected = math.prod(shape)  # exact: four 32-bit sizes can exceed int64
     payload = len(content) - header_len
     if payload != expected:
         raise IDXFormatError(

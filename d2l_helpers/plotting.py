@@ -97,7 +97,13 @@ def show_images(
 
 
 class TrainingPlot:
-    """A figure of per-epoch curves, redrawn in place in Jupyter (one final figure)."""
+    """A figure of per-epoch curves, redrawn in place in Jupyter (one final figure).
+
+    Inside a Jupyter kernel the figure is shown at the first ``add`` and updated in
+    place at each later one. Elsewhere (a script, a terminal) nothing is shown or
+    printed: the curves are drawn into ``fig``, matplotlib's current figure, for
+    ``plt.savefig`` or ``plt.show()``.
+    """
 
     def __init__(
         self,
@@ -132,6 +138,8 @@ class TrainingPlot:
             "linear",
             self.legend,
         )
+        if not in_notebook():
+            return  # outside Jupyter, display() would print "Figure(450x300)"
         if self.handle is None:
             self.handle = display(self.fig, display_id=True)
         else:

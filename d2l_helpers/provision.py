@@ -20,8 +20,8 @@ from pathlib import Path
 import filelock
 import numpy as np
 
-from .datasets import FASHION_MNIST, MNIST, ROLES, DatasetSpec
-from .errors import D2LError, DataNotFoundError
+from .datasets import MNIST, ROLES, SPECS, DatasetSpec
+from .errors import D2LError, DataNotFoundError, UnsafePickleError
 from .idx import encode_idx
 from .storage import (
     LOCK_TIMEOUT_S,
@@ -52,8 +52,10 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> type:
         """Return only the allowed NumPy classes; refuse anything else."""
         if (module, name) not in self._allowed:
-            raise pickle.UnpicklingError(
-                f"refusing to load {module}.{name} from a data pickle"
+            raise UnsafePickleError(
+                f"refusing to load {module}.{name} from a data pickle: only NumPy "
+                "arrays are read from it, so it is not the pickle this code expects. "
+                "Give MNIST through D2L_DATA_DIR or root= instead."
             )
         return super().find_class(module, name)
 
@@ -167,7 +169,7 @@ def ensure(spec: DatasetSpec) -> Path:
 
 def main() -> int:
     """Provision every data set of the course and report where each was found."""
-    for spec in (FASHION_MNIST, MNIST):
+    for spec in SPECS:
         try:
             print(f"{spec.name}: {ensure(spec)} (checksums verified)")
         except D2LError as err:

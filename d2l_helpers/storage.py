@@ -292,13 +292,12 @@ def _download_all(
     for base in bases:
         try:
             for role in ROLES:
-                if not (
-                    target / spec.file_name(role)
-                ).is_file():  # kept by an earlier run
-                    url = base + spec.file_name(role)
-                    install_verified(
-                        spec, role, target, lambda out: _fetch(url, out, timeout), url
-                    )
+                if (target / spec.file_name(role)).is_file():
+                    continue  # kept by an earlier run
+                url = base + spec.file_name(role)
+                install_verified(
+                    spec, role, target, lambda out: _fetch(url, out, timeout), url
+                )
             return {role: target / spec.file_name(role) for role in ROLES}
         except DataError as err:
             problems.append(str(err))
@@ -346,10 +345,7 @@ def _fetch(url: str, out: BinaryIO, timeout: float) -> None:
             while chunk := response.read(_CHUNK_BYTES):
                 out.write(chunk)
                 received += len(chunk)
-    except (
-        OSError,
-        http.client.HTTPException,
-    ) as err:  # URLError and timeouts are OSErrors
+    except (OSError, http.client.HTTPException) as err:  # URLError, timeouts: OSError
         raise DataNotFoundError(f"{url}: {_network_problem(err, timeout)}") from err
     if declared.isdigit() and received != int(declared):
         raise DataNotFoundError(

@@ -10,6 +10,12 @@ reduced a few at a time (a handful of operations per 64 batches instead of sever
 per batch), and the sums are read back once per epoch, so the loop costs little more
 than the SGD steps themselves. ``train_ch3`` also hybridizes Gluon models and losses
 (see its ``hybridize`` parameter).
+
+Two editions' training loops, one meaning per parameter: ``train_ch3`` is d2l 0.x's
+(``updater`` stepped with each minibatch's own size ``X.shape[0]``);
+``train_ch3_gluonbook`` is gluonbook's (every step divided by the fixed
+``batch_size`` argument, the last partial minibatch included). gluonbook's positional
+call of ``train_ch3`` (an int in the updater's place) is forwarded to it.
 """
 
 import math
@@ -17,14 +23,16 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any
 
 import mxnet as mx
 from mxnet import autograd, gluon
 
-from .data import Array, Batch, as_array_kind, as_numpy_kind, get_fashion_mnist_labels
+from .arrays import Array, Batch, as_array_kind, as_numpy_kind, to_float
+from .data import get_fashion_mnist_labels
 from .devices import model_device, to_device
-from .errors import ShapeMismatchError, TrainingDivergedError
+from .errors import CallFormError, ShapeMismatchError, TrainingDivergedError
 from .plotting import TrainingPlot, in_notebook, show_images
 
 Updater = gluon.Trainer | Callable[[int], None]
@@ -45,13 +53,6 @@ class TrainHistory:
             f"epoch {len(self.train_loss)}: train loss {self.train_loss[-1]:.3f}, "
             f"train acc {self.train_acc[-1]:.3f}, test acc {self.test_acc[-1]:.3f}"
         )
-
-
-def to_float(value: float | Array) -> float:
-    """Return a Python float from a number or a one-element array of either kind."""
-    if isinstance(value, mx.nd.NDArray):
-        return float(value.asnumpy().item())
-    return float(value)
 
 
 class Accumulator:
@@ -214,15 +215,38 @@ def sgd(params: Sequence[Array], lr: float, batch_size: int) -> None:
         param[:] = param - lr * param.grad / batch_size
 
 
-class _SGDUpdater:
-    """The updater of the from-scratch call form: sgd on params at a fixed rate."""
+class _GluonbookUpdater:
+    """gluonbook's update step: every minibatch divided by the fixed ``batch_size``.
 
-    def __init__(self, params: Sequence[Array], learning_rate: float) -> None:
-        self.params, self.learning_rate = params, learning_rate
+    gluonbook's ``train_ch3`` called ``sgd(params, lr, batch_size)`` or
+    ``trainer.step(batch_size)`` with its ``batch_size`` argument at every step, so
+    its last partial minibatch (60,000 = 234 x 256 + 96 images) was divided by 256.
+    The size of the minibatch that ``train_epoch_ch3`` passes is ignored.
+    """
 
-    def __call__(self, batch_size: int) -> None:
-        """Take one SGD step for a batch of batch_size examples."""
-        sgd(self.params, self.learning_rate, batch_size)
+    def __init__(
+        self,
+        batch_size: int,
+        params: Sequence[Array] | None,
+        lr: float | None,
+        trainer: gluon.Trainer | None,
+    ) -> None:
+        self.batch_size = batch_size
+        self.params = params
+        self.lr = lr
+        self.trainer = trainer
+
+    @property
+    def learning_rate(self) -> float:
+        """Return the learning rate (the trainer's, or lr), for error messages."""
+        return self.trainer.learning_rate if self.trainer is not None else self.lr
+
+    def __call__(self, minibatch_size: int) -> None:
+        """Take one step, divided by the fixed batch_size (not minibatch_size)."""
+        if self.trainer is not None:
+            self.trainer.step(self.batch_size)
+        else:
+            sgd(self.params, self.lr, self.batch_size)
 
 
 def _step(updater: Updater, batch_size: int) -> None:
@@ -233,7 +257,7 @@ def _step(updater: Updater, batch_size: int) -> None:
         updater(batch_size)
 
 
-def _diverged(train_loss: float, updater: Updater, epoch: int | None) -> str:
+def _diverged_message(train_loss: float, updater: Updater, epoch: int | None) -> str:
     """Return the TrainingDivergedError message: what happened, what to do."""
     where = f"Epoch {epoch}" if epoch is not None else "This epoch"
     lr = getattr(updater, "learning_rate", None)
@@ -258,7 +282,9 @@ def train_epoch_ch3(
 ) -> tuple[float, float]:
     """Train for one epoch; return (average loss, accuracy) over the training data.
 
-    Every example weighs the same (the last partial batch included). A loss that
+    As in d2l 0.x, the updater (a ``gluon.Trainer`` or a function of the batch
+    size) is stepped with each minibatch's own size ``X.shape[0]``. Every example
+    weighs the same in the metrics (the last partial batch included). A loss that
     is inf or nan raises TrainingDivergedError.
     """
     sums = _DeviceSums()
@@ -271,24 +297,8 @@ def train_epoch_ch3(
         sums.add(y_hat, y, losses)
     train_loss = sums.loss_sum() / sums.num_examples
     if not math.isfinite(train_loss):
-        raise TrainingDivergedError(_diverged(train_loss, updater, epoch))
+        raise TrainingDivergedError(_diverged_message(train_loss, updater, epoch))
     return train_loss, sums.num_correct() / sums.num_examples
-
-
-def _resolve_updater(
-    batch_size: Any, params: Sequence | None, lr: float | None, trainer: Updater | None
-) -> Updater:
-    """Map both editions' call forms of train_ch3 to one updater."""
-    if trainer is None and batch_size is not None and not isinstance(batch_size, int):
-        trainer = batch_size  # new form: the 6th positional argument is the trainer
-    if trainer is not None:
-        return trainer
-    if params is not None and lr is not None and isinstance(batch_size, int):
-        return _SGDUpdater(params, lr)
-    raise TypeError(
-        "train_ch3 needs a trainer: train_ch3(net, train_iter, test_iter, loss, "
-        "num_epochs, trainer), or batch_size, params and lr for from-scratch SGD."
-    )
 
 
 def hybridize_blocks(*blocks: Any) -> None:
@@ -308,48 +318,20 @@ def hybridize_blocks(*blocks: Any) -> None:
                 block.hybridize(static_alloc=True)
 
 
-def train_ch3(
+def _fit(
     net: Callable,
     train_iter: Iterable,
     test_iter: Iterable,
     loss: Callable,
     num_epochs: int,
-    batch_size: Any = None,
-    params: Sequence | None = None,
-    lr: float | None = None,
-    trainer: Updater | None = None,
-    *,
-    plot: bool | None = None,
-    device: mx.Context | None = None,
-    hybridize: bool = True,
+    updater: Updater,
+    device: mx.Context | None,
+    plot: bool | None,
+    hybridize: bool,
 ) -> TrainHistory:
-    """Train a classifier, plotting loss and accuracies live; return the history.
-
-    Call forms: d2l's ``train_ch3(net, train_iter, test_iter, loss, num_epochs,
-    updater)`` (a ``gluon.Trainer`` or a function of the batch size) and gluonbook's
-    ``train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size, params=None,
-    lr=None, trainer=None)`` (SGD on ``params`` at rate ``lr`` when no trainer is
-    given). ``mx.np`` and legacy ``mx.nd`` code both work. ``plot`` defaults to True
-    inside Jupyter. The batches are moved to ``device``, by default where the
-    model's parameters are.
-
-    ``hybridize`` (default True): a Gluon ``net`` and ``loss`` are first hybridized
-    with ``static_alloc=True`` (see ``hybridize_blocks``): at their first call MXNet
-    traces ``hybrid_forward`` into a static computation graph and then runs that
-    graph, with memory allocated once, instead of the Python code op by op. The
-    values are the same and each step is usually faster (by how much depends on
-    the machine: measure it). The blocks stay hybridized afterwards. Pass
-    ``hybridize=False`` to run them imperatively, e.g. for a model whose forward
-    uses Python control flow on values or prints intermediate arrays.
-    From-scratch functions are never changed.
-
-    A loss that becomes inf or nan raises ``TrainingDivergedError``, whose
-    ``history`` keeps the epochs that finished.
-    """
-    updater = _resolve_updater(batch_size, params, lr, trainer)
+    """Run the epochs of either call form with a resolved updater and device."""
     if hybridize:
         hybridize_blocks(net, loss)
-    device = model_device(net, params, device)
     show = in_notebook() if plot is None else plot
     legend = ["train loss", "train acc", "test acc"]
     figure = TrainingPlot(legend, num_epochs) if show else None
@@ -371,9 +353,177 @@ def train_ch3(
         err.history = history  # the finished epochs stay available to the caller
         raise
     finally:
-        if figure is not None:
+        # Jupyter shows the figure once (not again at the cell's end); elsewhere a
+        # figure with curves stays open for plt.savefig
+        if figure is not None and (in_notebook() or not figure.xs):
             figure.close()
     return history
+
+
+_D2L_FORM = "train_ch3(net, train_iter, test_iter, loss, num_epochs, updater)"
+_GLUONBOOK_FORMS = (
+    "train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size, params, lr) "
+    "or (..., num_epochs, batch_size, None, None, trainer)"
+)
+
+
+def _is_batch_size(value: object) -> bool:
+    """Tell whether value is an integer (Python's or NumPy's, not a bool)."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _check_d2l_form(updater: object, extra: tuple) -> None:
+    """Raise CallFormError unless (updater, *extra) is d2l's form: one updater."""
+    if not (isinstance(updater, gluon.Trainer) or callable(updater)):
+        raise CallFormError(
+            "train_ch3's 6th argument must be an updater (a gluon.Trainer or a "
+            "function of the batch size), as in d2l's form "
+            f"{_D2L_FORM}, or the batch size (an int), as in gluonbook's form "
+            f"{_GLUONBOOK_FORMS}; got {type(updater).__name__} {updater!r:.60}."
+        )
+    if extra:
+        raise CallFormError(
+            f"train_ch3 got {len(extra)} more positional argument(s) after the "
+            f"updater ({type(updater).__name__}). d2l's form ends with the updater: "
+            f"{_D2L_FORM}, with plot=, device= and hybridize= as keywords. "
+            "gluonbook's form has the batch size (an int) in the updater's place: "
+            f"{_GLUONBOOK_FORMS}; see train_ch3_gluonbook."
+        )
+
+
+def train_ch3(
+    net: Callable,
+    train_iter: Iterable,
+    test_iter: Iterable,
+    loss: Callable,
+    num_epochs: int,
+    updater: Updater,
+    *gluonbook_args: Any,
+    plot: bool | None = None,
+    device: mx.Context | None = None,
+    hybridize: bool = True,
+) -> TrainHistory:
+    """Train a classifier with d2l 0.x's loop, plotting live; return the history.
+
+    d2l's form: ``train_ch3(net, train_iter, test_iter, loss, num_epochs,
+    updater)``. ``updater`` is a ``gluon.Trainer``, stepped with each minibatch's
+    own size (``updater.step(X.shape[0])``), or a function of the batch size, called
+    with it (e.g. ``lambda n: d2l.sgd([W, b], lr, n)``); so the last partial
+    minibatch is averaged over its own examples. ``mx.np`` and legacy ``mx.nd`` code
+    both work. ``plot`` defaults to True inside Jupyter, where the figure is
+    updated after every epoch; ``plot=True`` elsewhere draws it without showing it
+    and leaves it as matplotlib's current figure (``plt.savefig``). The batches are
+    moved to ``device``, by default where the parameters of a Gluon ``net`` are
+    (from-scratch batches stay where the loader made them).
+
+    gluonbook's form, forwarded unchanged to ``train_ch3_gluonbook``: an int (the
+    batch size) in the updater's place, then gluonbook's positional ``params, lr,
+    trainer``, e.g. ``train_ch3(net, train_iter, test_iter, loss, num_epochs,
+    batch_size, [W, b], lr)``. Only an int there selects it; any other argument
+    after the updater raises ``CallFormError``.
+
+    ``hybridize`` (default True): a Gluon ``net`` and ``loss`` are first hybridized
+    with ``static_alloc=True`` (see ``hybridize_blocks``): at their first call MXNet
+    traces ``hybrid_forward`` into a static computation graph and then runs that
+    graph, with memory allocated once, instead of the Python code op by op. The
+    values are the same and each step is usually faster (by how much depends on
+    the machine: measure it). The blocks stay hybridized afterwards. Pass
+    ``hybridize=False`` to run them imperatively, e.g. for a model whose forward
+    uses Python control flow on values or prints intermediate arrays.
+    From-scratch functions are never changed.
+
+    A loss that becomes inf or nan raises ``TrainingDivergedError``, whose
+    ``history`` keeps the epochs that finished.
+    """
+    if _is_batch_size(updater):
+        if len(gluonbook_args) > 3:
+            raise CallFormError(
+                f"train_ch3 got {6 + len(gluonbook_args)} positional arguments; "
+                f"gluonbook's form takes at most 9: {_GLUONBOOK_FORMS}."
+            )
+        return train_ch3_gluonbook(
+            net,
+            train_iter,
+            test_iter,
+            loss,
+            num_epochs,
+            updater,
+            *gluonbook_args,
+            plot=plot,
+            device=device,
+            hybridize=hybridize,
+        )
+    _check_d2l_form(updater, gluonbook_args)
+    device = model_device(net, device=device)
+    return _fit(
+        net, train_iter, test_iter, loss, num_epochs, updater, device, plot, hybridize
+    )
+
+
+def _gluonbook_updater(
+    batch_size: Any, params: Any, lr: Any, trainer: Any
+) -> _GluonbookUpdater:
+    """Check gluonbook's arguments (one way to update, no more); return its step."""
+    if not _is_batch_size(batch_size) or batch_size < 1:
+        raise CallFormError(
+            f"gluonbook's form needs the batch size, a positive int, after num_epochs; "
+            f"got {batch_size!r:.60}. For d2l's form pass an updater there: "
+            f"{_D2L_FORM}."
+        )
+    if trainer is not None:
+        sgd_too = params is not None or lr is not None
+        if sgd_too or not isinstance(trainer, gluon.Trainer):
+            raise CallFormError(
+                "gluonbook's form takes either params and lr (SGD from scratch) or "
+                "a gluon.Trainer as trainer, with params and lr None: "
+                f"{_GLUONBOOK_FORMS}; got params={params!r:.40}, lr={lr!r}, "
+                f"trainer={trainer!r:.40}."
+            )
+    elif params is None or lr is None:
+        raise CallFormError(
+            "gluonbook's form needs params and lr (SGD from scratch), or a "
+            f"gluon.Trainer as trainer: {_GLUONBOOK_FORMS}. For d2l's form pass "
+            f"an updater after num_epochs instead of the batch size: {_D2L_FORM}."
+        )
+    return _GluonbookUpdater(batch_size, params, lr, trainer)
+
+
+def train_ch3_gluonbook(
+    net: Callable,
+    train_iter: Iterable,
+    test_iter: Iterable,
+    loss: Callable,
+    num_epochs: int,
+    batch_size: int,
+    params: Sequence[Array] | None = None,
+    lr: float | None = None,
+    trainer: gluon.Trainer | None = None,
+    *,
+    plot: bool | None = None,
+    device: mx.Context | None = None,
+    hybridize: bool = True,
+) -> TrainHistory:
+    """Train a classifier with gluonbook's loop (fixed batch-size divisor).
+
+    What gluonbook's ``train_ch3`` computed: without ``trainer``, SGD on ``params``
+    at rate ``lr`` with ``sgd(params, lr, batch_size)``; with a ``gluon.Trainer``
+    (``params`` and ``lr`` None), ``trainer.step(batch_size)``. Both divide every
+    step's summed gradient by the fixed ``batch_size`` argument, also for the last
+    partial minibatch (60,000 / 256 = 234 full minibatches and one of 96, whose
+    step is then 96/256 of an average step); d2l's ``train_ch3`` divides by each
+    minibatch's own size instead. When the data divide evenly into minibatches of
+    ``batch_size`` the two compute the same updates.
+
+    The metrics (``TrainHistory``), ``plot``, ``hybridize`` and the divergence check
+    are those of ``train_ch3``; the batches are moved to ``device``, by default
+    where the parameters are (``params``, or those of a Gluon ``net``). Arguments
+    that fit neither way to update raise ``CallFormError``.
+    """
+    updater = _gluonbook_updater(batch_size, params, lr, trainer)
+    device = model_device(net, params, device)
+    return _fit(
+        net, train_iter, test_iter, loss, num_epochs, updater, device, plot, hybridize
+    )
 
 
 def predict_ch3(

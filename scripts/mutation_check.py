@@ -37,6 +37,8 @@ class Mutant:
 
 TRAINING, DATA = "d2l_helpers/training.py", "d2l_helpers/data.py"
 STORAGE, IDX = "d2l_helpers/storage.py", "d2l_helpers/idx.py"
+ARRAYS, ERRORS = "d2l_helpers/arrays.py", "d2l_helpers/errors.py"
+PLOTTING = "d2l_helpers/plotting.py"
 MUTANTS = [
     Mutant(
         "accuracy takes the argmax over the batch axis",
@@ -70,6 +72,42 @@ MUTANTS = [
     ),
     Mutant("no input-shape check", TRAINING, "if i == 0:", "if False:"),
     Mutant(
+        "gluonbook's sgd divides by each minibatch's own size",
+        TRAINING,
+        "sgd(self.params, self.lr, self.batch_size)",
+        "sgd(self.params, self.lr, minibatch_size)",
+    ),
+    Mutant(
+        "gluonbook's trainer steps with each minibatch's own size",
+        TRAINING,
+        "self.trainer.step(self.batch_size)",
+        "self.trainer.step(minibatch_size)",
+    ),
+    Mutant(
+        "an int in the updater's place is not forwarded to gluonbook's form",
+        TRAINING,
+        "    if _is_batch_size(updater):\n",
+        "    if False:\n",
+    ),
+    Mutant(
+        "arguments after d2l's updater are ignored",
+        TRAINING,
+        "    if extra:\n",
+        "    if False:\n",
+    ),
+    Mutant(
+        "gluonbook's form takes params and a trainer at once",
+        TRAINING,
+        "sgd_too = params is not None or lr is not None",
+        "sgd_too = False",
+    ),
+    Mutant(
+        "gluonbook's form ignores the device of params",
+        TRAINING,
+        "device = model_device(net, params, device)",
+        "device = model_device(net, device=device)",
+    ),
+    Mutant(
         "the last partial batch is dropped",
         DATA,
         "for start in range(0, n, self.batch_size):",
@@ -89,6 +127,42 @@ MUTANTS = [
         "labels = labels",
     ),
     Mutant("the test set is shuffled", DATA, "shuffle=False", "shuffle=True"),
+    Mutant(
+        "images and labels of different lengths are accepted",
+        DATA,
+        "if len(images) != len(labels):",
+        "if False:",
+    ),
+    Mutant(
+        "batches ignore the array kind in use",
+        ARRAYS,
+        "if mx.util.is_np_array():",
+        "if True:",
+    ),
+    Mutant(
+        "a data argument error is no longer a ValueError",
+        ERRORS,
+        "class DataArgumentError(DataError, ValueError):",
+        "class DataArgumentError(DataError):",
+    ),
+    Mutant(
+        "figures are shown as SVG only (no PNG for the PDF)",
+        PLOTTING,
+        'FIGURE_FORMATS = ("svg", "png")',
+        'FIGURE_FORMATS = ("svg",)',
+    ),
+    Mutant(
+        "figures have a transparent background",
+        PLOTTING,
+        '"figure.facecolor": "white"',
+        '"figure.facecolor": "none"',
+    ),
+    Mutant(
+        "the training plot is displayed outside Jupyter",
+        PLOTTING,
+        "        if not in_notebook():\n            return",
+        "        if False:\n            return",
+    ),
     Mutant(
         "checksums not compared", STORAGE, "if actual == spec.md5[role]:", "if True:"
     ),
@@ -159,14 +233,15 @@ def main() -> int:
     parser.add_argument("--repo", type=Path, default=ROOT, help="checkout to mutate")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per test run")
     args = parser.parse_args()
-    clean_failed, _ = run_tests(args.repo, "tests/test_training.py", args.timeout)
-    if clean_failed:
-        print("The unmutated tests fail: fix them first.", file=sys.stderr)
-        return 1
+    for tests in sorted({mutant.tests for mutant in MUTANTS}):
+        clean_failed, _ = run_tests(args.repo, tests, args.timeout)
+        if clean_failed:
+            print(f"The unmutated {tests} fails: fix it first.", file=sys.stderr)
+            return 1
     outcomes = {}
     for mutant in MUTANTS:
         outcomes[mutant.name] = check(args.repo, mutant, args.timeout)
-        print(f"{mutant.name:52} {mutant.tests:26} {outcomes[mutant.name]}", flush=True)
+        print(f"{mutant.name:68} {mutant.tests:26} {outcomes[mutant.name]}", flush=True)
     killed = sum(o.startswith("killed") for o in outcomes.values())
     survived = sum(o.startswith("SURVIVED") for o in outcomes.values())
     print(f"killed {killed} of {killed + survived} applicable mutants")

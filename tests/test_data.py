@@ -87,28 +87,39 @@ def test_mnist_loader():
     assert (train_iter.num_examples, test_iter.num_examples) == (60_000, 10_000)
     X, y = next(iter(test_iter))
     assert X.shape == (256, 1, 28, 28)
-    assert y[:10].asnumpy().tolist() == [
-        7,
-        2,
-        1,
-        0,
-        4,
-        1,
-        4,
-        9,
-        5,
-        9,
-    ]  # the well-known first digits
+    first_digits = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the well-known first test digits
+    assert y[:10].asnumpy().tolist() == first_digits
 
 
-def test_bad_batch_size(iters):
-    with pytest.raises(ValueError, match="batch_size"):
-        d2l.ArrayDataIter(iters[1].images, iters[1].labels, 0, shuffle=False)
+@pytest.mark.parametrize("batch_size", [0, -256, 256.0, "256", True])
+def test_bad_batch_size(iters, batch_size):
+    message = (
+        rf"^batch_size must be a positive integer \(e.g. 256\), got {batch_size!r}"
+    )
+    with pytest.raises(d2l.DataArgumentError, match=message) as info:
+        d2l.ArrayDataIter(iters[1].images, iters[1].labels, batch_size, shuffle=False)
+    assert isinstance(info.value, ValueError)  # what code catching ValueError expects
 
 
-def test_mismatched_counts_are_refused(iters):
-    with pytest.raises(d2l.IDXFormatError, match="10000 images but 9999 labels"):
-        d2l.ArrayDataIter(iters[1].images, iters[1].labels[:-1], 256, shuffle=False)
+def test_numpy_integer_batch_size(iters):
+    data_iter = d2l.ArrayDataIter(
+        iters[1].images, iters[1].labels, np.int64(2500), shuffle=False
+    )
+    assert len(data_iter) == 4
+
+
+def test_arrays_sliced_differently_are_refused(iters):
+    """A learner who slices only the images hears about slicing, not about files."""
+    images, labels = iters[1].images[:1000], iters[1].labels
+    with pytest.raises(d2l.DataArgumentError) as info:
+        d2l.ArrayDataIter(images, labels, 256, shuffle=False)
+    assert str(info.value) == (
+        "ArrayDataIter got 1000 images but 10000 labels: it needs one label per "
+        "image. Slice both arrays the same way, e.g. "
+        "ArrayDataIter(images[:n], labels[:n], ...)."
+    )
+    assert isinstance(info.value, ValueError)
+    assert not isinstance(info.value, d2l.IDXFormatError)  # no file is involved
 
 
 def test_shuffled_batches_follow_numpy_permutation(iters):

