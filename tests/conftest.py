@@ -150,6 +150,23 @@ def course(tmp_path_factory: pytest.TempPathFactory):
     return course_bundle.prepare(tmp_path_factory)
 
 
+def pytest_report_header() -> str:
+    """Say in which numeric environments this run's executions and the references ran."""
+    import os
+
+    from scripts.references import REFERENCE_ENV
+
+    def show(env) -> str:
+        return ", ".join(f"{name}={env.get(name) or 'unset'}" for name in REFERENCE_ENV)
+
+    same = all(os.environ.get(name) == value for name, value in REFERENCE_ENV.items())
+    return (
+        f"numeric environment of this run's executions: {show(os.environ)}; of "
+        f"tests/references/: {show(REFERENCE_ENV)}"
+        + (" (the same: this run does not compare across environments)" if same else "")
+    )
+
+
 # --- Keeping both cores busy (pytest-xdist: -n auto --dist loadgroup) ---------------
 
 VENV_GROUP = "course-bundle-venv"

@@ -176,11 +176,15 @@ def test_notebook_runs_in_fresh_venv_and_matches_its_reference(
         "notebook, so nbval cannot check them (run `make book` and `make references`):\n"
         + "\n---\n".join(source[:300] for source in checked.unmatched)
     )
-    assert not checked.run.failures, (
-        f"{name}, run by nbval in the bundle's fresh venv against "
-        f"tests/references/{name} (floats masked; run `make references` after a "
-        "deliberate change of a chapter's output):\n" + "\n".join(checked.run.failures)
-    )
+    if checked.run.failures:
+        pytest.fail(
+            f"{name}, run by nbval in the bundle's fresh venv, differs from "
+            f"tests/references/{name} (floats masked; run `make references` after a "
+            "deliberate change of a chapter's output; nbval numbers the code cells of "
+            "the learner notebook, the setup cell is 0):\n\n"
+            + "\n\n".join(checked.run.failures),
+            pytrace=False,
+        )
     problems = checks.output_problems(name, checked.run.notebook)
     assert not problems, f"{name}, re-executed in the bundle venv:\n" + "\n".join(
         problems

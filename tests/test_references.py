@@ -229,6 +229,9 @@ def test_build_only_page_matches_its_reference(name: str, tmp_path: Path):
     run = notebooks.run_nbval(
         path, ["--nbval-current-env"], dict(os.environ, D2L_DATA_MIRROR="")
     )
-    assert not run.failures, f"{name} against tests/references/{name}:\n" + "\n".join(
-        run.failures
-    )
+    if run.failures:
+        pytest.fail(
+            f"{name}, run by nbval, differs from tests/references/{name}:\n\n"
+            + "\n\n".join(run.failures),
+            pytrace=False,
+        )
