@@ -48,14 +48,20 @@ pdf: data
 notebooks: data
 	$(PY) -m scripts.learner_notebooks
 
+# Every core busy: each test file is one unit of work, each notebook run in the course
+# bundle's venv another, in the order tests/conftest.py sets (--no-loadscope-reorder).
+XDIST := -n auto --dist loadgroup --no-loadscope-reorder
+
 ## test: the whole suite (CI runs it): lint, unit and property tests, the chapters'
-## results, nbval over every chapter, the browser, bundle and PDF checks; on every core
+## results (on the build's and the references' executions), every learner notebook run
+## in the course bundle's fresh venv by nbval against tests/references/, the browser,
+## bundle and PDF checks; on every core
 test: book lint
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest $(XDIST)
 
 ## test-fast: unit and property tests only (no book, no browser), for the edit-test loop
 test-fast: data
-	$(PY) -m pytest -n auto --dist loadfile -m "not book and not slow"
+	$(PY) -m pytest $(XDIST) -m "not book and not slow"
 
 ## lint: ruff over the package, the scripts, the extensions and every chapter's code
 lint: $(STAMP)
@@ -63,7 +69,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check d2l_helpers scripts _ext
 	$(PY) -m scripts.lint_chapters
 
-## references: re-execute every chapter into tests/references/ (after editing a chapter)
+## references: re-execute every chapter into tests/references/ (after editing a chapter),
+## in another numeric environment than the build's (OMP_NUM_THREADS=1,
+## MXNET_MKLDNN_ENABLED=0: scripts/references.py), so that make test compares the two
 references: data
 	$(PY) -m scripts.make_references
 

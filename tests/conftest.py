@@ -1,5 +1,6 @@
 """Shared fixtures: an isolated data environment, real data files, small iterators."""
 
+import json
 import shutil
 import socket
 from collections.abc import Callable, Iterator
@@ -104,7 +105,7 @@ def small_iters(fashion_arrays):
 
 @pytest.fixture(scope="session")
 def glued():
-    """Return a function: chapter name -> the values its executed notebook glued."""
+    """Return a function: chapter name -> the values the build's execution glued."""
     from notebooks import executed_dir, glued_values
 
     def read(chapter: str) -> dict:
@@ -116,17 +117,29 @@ def glued():
     return read
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark nbval's cells (a chapter re-executed against its reference) as slow."""
-    for item in items:
-        if item.nodeid.startswith("tests/references/"):
-            item.add_marker(pytest.mark.slow)
+def reference_glue(chapter: str) -> dict:
+    """Return the values a chapter glued in its reference (``make references``)."""
+    from notebooks import glued_values
+    from scripts.references import reference_path
+
+    path = reference_path(chapter)
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: run `make references`.")
+    return glued_values(path)
 
 
-@pytest.fixture(scope="module")
+# The chapter checks run on two executions made in different numeric environments:
+# the build's (default: every core, MKL-DNN on) and the reference's (one thread,
+# MKL-DNN off, perhaps on another machine); both must pass.
+EXECUTIONS = ["build", "reference"]
+
+
+@pytest.fixture(scope="module", params=EXECUTIONS)
 def values(request: pytest.FixtureRequest, glued) -> dict:
-    """Return the values glued by the chapter a ``tests/chapters/test_<chapter>.py`` checks."""
-    return glued(request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_"))
+    """Return the values glued by the chapter a ``tests/chapters/test_<chapter>.py``
+    checks: from the build's execution, then from the reference's."""
+    chapter = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    return glued(chapter) if request.param == "build" else reference_glue(chapter)
 
 
 @pytest.fixture(scope="session")
@@ -135,3 +148,82 @@ def course(tmp_path_factory: pytest.TempPathFactory):
     import course_bundle
 
     return course_bundle.prepare(tmp_path_factory)
+
+
+def pytest_report_header() -> str:
+    """Say in which numeric environments this run's executions and the references ran."""
+    import os
+
+    from scripts.references import REFERENCE_ENV
+
+    def show(env) -> str:
+        return ", ".join(f"{name}={env.get(name) or 'unset'}" for name in REFERENCE_ENV)
+
+    same = all(os.environ.get(name) == value for name, value in REFERENCE_ENV.items())
+    return (
+        f"numeric environment of this run's executions: {show(os.environ)}; of "
+        f"tests/references/: {show(REFERENCE_ENV)}"
+        + (" (the same: this run does not compare across environments)" if same else "")
+    )
+
+
+# --- Keeping both cores busy (pytest-xdist: -n auto --dist loadgroup) ---------------
+
+VENV_GROUP = "course-bundle-venv"
+
+
+def _unit_of(item: pytest.Item) -> str:
+    """Return the unit of work an item belongs to: its file, or its own notebook run."""
+    if item.get_closest_marker("notebook_run"):
+        return f"notebook:{item.callspec.params['name']}"
+    if item.get_closest_marker("makes_course_venv"):
+        return VENV_GROUP
+    return item.nodeid.split("::")[0]
+
+
+def _last_run_seconds() -> dict[str, float]:
+    """Return the seconds each notebook's run took in the last run (none at first)."""
+    from course_bundle import TIMINGS
+
+    try:
+        times = json.loads(TIMINGS.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {
+        key.removeprefix("nbval run of "): seconds
+        for key, seconds in times.items()
+        if key.startswith("nbval run of ")
+    }
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every item an xdist group and put the units of work in a good order.
+
+    A test file is one unit (as with --dist loadfile: its module fixtures are made
+    once), but each notebook executed in the course bundle's venv is a unit of its
+    own, so that both cores run them. Order (xdist hands units out in this order, with
+    --no-loadscope-reorder): the bundle's venv first (minutes; every notebook waits
+    for it), the other slow files (they keep the other core busy meanwhile), the
+    notebooks longest first (by the last run's timings), the quick files last, to fill
+    the gaps at the end.
+    """
+    seconds = _last_run_seconds()
+
+    def rank(item: pytest.Item) -> tuple:
+        unit = _unit_of(item)
+        if unit == VENV_GROUP:
+            return (0, 0.0)
+        if unit.startswith("notebook:"):
+            return (2, -seconds.get(unit.removeprefix("notebook:"), 0.0))
+        return (1 if item.get_closest_marker("slow") else 3, 0.0)
+
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_unit_of(item)))
+    # Units keep their items together, in collection order: rank each unit by its
+    # first item's rank (a unit is slow when any of its items is).
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(_unit_of(item), []).append(item)
+    ranked = sorted(units.values(), key=lambda unit: min(rank(item) for item in unit))
+    items[:] = [item for unit in ranked for item in unit]

@@ -4,7 +4,10 @@
 ``prepare`` unzips it, makes a fresh ``python3.11 -m venv`` beside it, installs the
 bundle's ``requirements.txt`` there and registers a kernel spec for that interpreter;
 it does so once per test run, even with pytest-xdist (a file lock, shared folder).
-``execute`` runs a notebook with nbclient in that kernel, the data found offline.
+``run_against_reference`` runs a notebook with nbval in that kernel, the data found
+offline, its stored outputs replaced by the chapter's reference outputs
+(``tests/references/``): one execution that is both the fresh-venv check and the
+regression check of the outputs.
 """
 
 import json
@@ -21,13 +24,11 @@ from pathlib import Path
 import filelock
 import nbformat
 import pytest
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
+import notebooks
 from scripts import bundle as learner_bundle
 from scripts import learner_notebooks
+from scripts.references import reference_path, with_reference_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 # Where `make book` writes the bundle and the learner notebooks (scripts/ says it once);
@@ -38,8 +39,8 @@ ARTIFACTS = ROOT / "_build" / "artifacts"
 TIMINGS = ARTIFACTS / "bundle" / "timings.json"
 PYTHON = shutil.which("python3.11") or "python3.11"
 KERNEL_NAME = "course-bundle"
+NBVAL_SUFFIX = ".nbval.ipynb"  # a bundle notebook with the reference outputs, for nbval
 INSTALL_TIMEOUT_S = 1800
-CELL_TIMEOUT_S = 900
 PROBE = "import sys, d2l_helpers\nprint(repr((d2l_helpers.__file__, sys.executable)))"
 
 
@@ -92,15 +93,15 @@ class Bundle:
 
     @property
     def kernels(self) -> Path:
-        """The folder of the kernel spec that runs the venv's interpreter (nbclient)."""
+        """The folder of the kernel spec that runs the venv's interpreter."""
         return self.venv.parent / "kernel" / "share" / "jupyter" / "kernels"
 
     def notebooks(self) -> list[Path]:
-        """Return every notebook of the bundle."""
+        """Return every notebook of the bundle (not the tests' copies beside them)."""
         return sorted(
             p
             for p in self.folder.rglob("*.ipynb")
-            if ".ipynb_checkpoints" not in p.parts
+            if ".ipynb_checkpoints" not in p.parts and not p.name.endswith(NBVAL_SUFFIX)
         )
 
 
@@ -214,48 +215,6 @@ def kernel_env(bundle: Bundle, data_dir: Path | None, cache: Path) -> dict[str, 
     return env
 
 
-@dataclass
-class Execution:
-    """An executed notebook, its run time, and where its kernel found the helpers."""
-
-    notebook: nbformat.NotebookNode
-    seconds: float
-    helpers_file: Path
-    kernel_python: Path
-
-
-def execute(bundle: Bundle, path: Path, env: dict[str, str]) -> Execution:
-    """Execute a notebook in the bundle's kernel, from its folder; probe its imports."""
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(PROBE))
-    specs = KernelSpecManager(kernel_dirs=[str(bundle.kernels)])
-    manager = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
-    client = NotebookClient(
-        nb,
-        km=manager,
-        timeout=CELL_TIMEOUT_S,
-        allow_errors=False,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    start = time.perf_counter()
-    try:
-        client.execute(env=env)
-    except CellExecutionError as error:
-        pytest.fail(f"{path.name} fails in the bundle's fresh venv:\n{error}")
-    finally:  # nbclient leaves a kernel it was given running
-        if manager.has_kernel:
-            manager.shutdown_kernel(now=True)
-    seconds = time.perf_counter() - start
-    probe = nb.cells.pop()
-    text = "".join(
-        out.get("text", "") for out in probe.outputs if out.output_type == "stream"
-    )
-    match = re.search(r"\('(.+)', '(.+)'\)", text)
-    if match is None:
-        pytest.fail(f"The import probe printed no paths: {probe.outputs}")
-    return Execution(nb, seconds, Path(match.group(1)), Path(match.group(2)))
-
-
 def record_timing(what: str, seconds: float) -> None:
     """Print a measured time and keep it in TIMINGS (under xdist prints are lost)."""
     print(f"\n  {what}: {seconds:.1f} s")
@@ -264,3 +223,46 @@ def record_timing(what: str, seconds: float) -> None:
         times = json.loads(TIMINGS.read_text()) if TIMINGS.is_file() else {}
         times[what] = round(seconds, 1)
         TIMINGS.write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
+
+
+@dataclass
+class Checked:
+    """A learner notebook run by nbval in the bundle's kernel against its reference."""
+
+    run: notebooks.NbvalRun  # the cells that failed, the outputs computed
+    unmatched: list[str]  # reference cells that no cell of the notebook matched
+    helpers_file: Path
+    kernel_python: Path
+
+
+def run_against_reference(bundle: Bundle, path: Path, env: dict[str, str]) -> Checked:
+    """Run a bundle notebook with nbval in the bundle's kernel against its reference.
+
+    The notebook's code cells take the outputs of the reference cells with the same
+    source (``with_reference_outputs``); a probe cell appended at the end says where
+    the kernel found the helpers. The notebook is written beside the bundle's own (so
+    the kernel runs in the bundle's folder, as a learner's does), under another name.
+    """
+    learner = nbformat.read(path, as_version=4)
+    reference = nbformat.read(reference_path(path), as_version=4)
+    merged, unmatched = with_reference_outputs(learner, reference)
+    merged.cells.append(nbformat.v4.new_code_cell(PROBE))
+    target = path.with_name(path.stem + NBVAL_SUFFIX)
+    nbformat.write(merged, target)
+    jupyter_path = str(bundle.kernels.parent)  # where the kernel spec is found
+    run = notebooks.run_nbval(
+        target,
+        ["--nbval-kernel-name", KERNEL_NAME],
+        env | {"JUPYTER_PATH": jupyter_path},
+    )
+    probe = run.notebook.cells.pop()
+    text = "".join(
+        out.get("text", "") for out in probe.outputs if out.output_type == "stream"
+    )
+    match = re.search(r"\('(.+)', '(.+)'\)", text)
+    if match is None:
+        pytest.fail(
+            f"{path.name}: the import probe printed no paths: {probe.outputs}\n"
+            + "\n".join(run.failures)
+        )
+    return Checked(run, unmatched, Path(match.group(1)), Path(match.group(2)))

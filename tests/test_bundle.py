@@ -2,9 +2,11 @@
 
 The bundle built by `make book` is unzipped into a temporary folder, a fresh
 ``python3.11 -m venv`` gets its ``requirements.txt``, and every notebook runs in that
-interpreter with nbclient, the helpers imported from the bundle and the data found
-offline. Every learner notebook (bundle and ``_build/notebooks/``) is checked for raw
-MyST and test-only cells, and the setup cell must refuse what MXNet cannot run on.
+interpreter with nbval, the helpers imported from the bundle and the data found
+offline, its outputs compared with the chapter's reference (``tests/references/``,
+floats masked): this one execution is also the regression check of the outputs.
+Every learner notebook (bundle and ``_build/notebooks/``) is checked for raw MyST and
+test-only cells, and the setup cell must refuse what MXNet cannot run on.
 """
 
 import json
@@ -129,29 +131,61 @@ def test_bundle_is_built() -> None:
     )
 
 
-# --- Executing every notebook in a fresh venv --------------------------------------
+# --- Executing every notebook in a fresh venv, against its reference outputs ---------
 
 
 @pytest.mark.slow
+@pytest.mark.makes_course_venv
+def test_requirements_install_into_a_fresh_venv(course: Bundle) -> None:
+    # pip check: every installed package's own requirements are met by the pins.
+    result = subprocess.run(
+        [str(course.python), "-m", "pip", "check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=bundle._clean_env(),
+    )
+    assert result.returncode == 0, (
+        "The bundle's requirements.txt, installed into a fresh venv, leaves broken "
+        f"requirements (fix the pins):\n{result.stdout}{result.stderr}"
+    )
+    bundle.record_timing(
+        "fresh venv + pip install -r requirements.txt", course.install_s
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.notebook_run
 @pytest.mark.parametrize("name", BUNDLE_NOTEBOOKS)
-def test_notebook_runs_in_fresh_venv(
+def test_notebook_runs_in_fresh_venv_and_matches_its_reference(
     course: Bundle, kernel_env: dict[str, str], name: str, capsys: pytest.CaptureFixture
 ) -> None:
     path = next(p for p in course.notebooks() if p.name == name)
-    run = bundle.execute(course, path, kernel_env)
+    checked = bundle.run_against_reference(course, path, kernel_env)
     with capsys.disabled():
-        bundle.record_timing(
-            "fresh venv + pip install -r requirements.txt", course.install_s
-        )
-        bundle.record_timing(f"nbclient execution of {name}", run.seconds)
-    assert run.helpers_file.is_relative_to(course.folder), (
-        f"{name} imported d2l_helpers from {run.helpers_file}, not from the bundle "
+        bundle.record_timing(f"nbval run of {name}", checked.run.seconds)
+    assert checked.helpers_file.is_relative_to(course.folder), (
+        f"{name} imported d2l_helpers from {checked.helpers_file}, not from the bundle "
         f"({course.folder}): the notebook must find the bundle's own package."
     )
-    assert run.kernel_python.is_relative_to(course.venv), (
-        f"{name} ran in {run.kernel_python}, not in the bundle's venv {course.venv}."
+    assert checked.kernel_python.is_relative_to(course.venv), (
+        f"{name} ran in {checked.kernel_python}, not in the bundle's venv {course.venv}."
     )
-    problems = checks.output_problems(name, run.notebook)
+    assert not checked.unmatched, (
+        f"{name}: these cells of tests/references/{name} are in no cell of the learner "
+        "notebook, so nbval cannot check them (run `make book` and `make references`):\n"
+        + "\n---\n".join(source[:300] for source in checked.unmatched)
+    )
+    if checked.run.failures:
+        pytest.fail(
+            f"{name}, run by nbval in the bundle's fresh venv, differs from "
+            f"tests/references/{name} (floats masked; run `make references` after a "
+            "deliberate change of a chapter's output; nbval numbers the code cells of "
+            "the learner notebook, the setup cell is 0):\n\n"
+            + "\n\n".join(checked.run.failures),
+            pytrace=False,
+        )
+    problems = checks.output_problems(name, checked.run.notebook)
     assert not problems, f"{name}, re-executed in the bundle venv:\n" + "\n".join(
         problems
     )

@@ -105,6 +105,23 @@ def test_pull_requests_run_the_readme_test_command(workflows: dict) -> None:
     assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("make test")
 
 
+def test_pull_requests_test_on_x86_64_and_arm64(workflows: dict) -> None:
+    job = workflows["test.yml"]["jobs"]["test"]
+    runners = {entry["arch"]: entry["runner"] for entry in job["strategy"]["matrix"]["include"]}
+    assert runners == {"x86_64": "ubuntu-24.04", "arm64": "ubuntu-24.04-arm"}
+    assert job["runs-on"] == "${{ matrix.runner }}"
+    assert job["strategy"]["fail-fast"] is False, "one CPU's failure must not hide the other's"
+    # The Debian image is multi-arch: the same container on both runners.
+    assert job["container"]["image"].startswith("python:3.11-bookworm")
+    # Each architecture keeps its own execution cache (the build's executions are this
+    # CPU's own) and its own artefacts.
+    cache = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["key"].startswith("book-${{ matrix.arch }}-")
+    assert cache["with"]["restore-keys"] == "book-${{ matrix.arch }}-"
+    upload = next(s for s in job["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert "${{ matrix.arch }}" in upload["with"]["name"]
+
+
 def test_main_publishes_the_site_on_gh_pages_with_the_execution_cache(workflows: dict) -> None:
     publish = workflows["publish.yml"]
     assert publish["on"]["push"]["branches"] == ["main"]
