@@ -1,27 +1,50 @@
-"""Doctree changes for the learner notebooks (``-b jupyter``, sphinx-tojupyter) only.
+"""Doctree changes for the learner notebooks (``-b jupyter``) and the PDF (``latex``).
 
-sphinx-tojupyter writes exercises and solutions as headings, generic admonitions as
-top-level headings, and drops the outputs of code cells with the captions of the
-figures among them. Before it translates a page, this rewrites those nodes into ones
-it renders as Markdown that Jupyter shows well: an exercise as a bold title and its
-text, a solution as ``<details><summary>`` (or, when it holds code cells, as a bold
-title and the cells, left open), an admonition (notes too) as an HTML block quote
-with a bold title, and a figure's caption as a line below its cell, with an anchor
-that cross-references reach.
-Raw HTML of other extensions is dropped first. The outputs are copied afterwards
+**Learner notebooks.** sphinx-tojupyter writes exercises and solutions as headings,
+generic admonitions as top-level headings, and drops the outputs of code cells with
+the captions of the figures among them. Before it translates a page, this rewrites
+those nodes into ones it renders as Markdown that Jupyter shows well: an exercise as
+a heading one level below its section ("Exercise 3.1 (title)") over its text and
+cells; its solution as a heading of the same level ("Solution to Exercise 3.1
+(title)") over its text and cells, which ``scripts/learner_notebooks.py`` then
+collapses (JupyterLab and Colab), so that the answer stays hidden until asked for; an
+admonition (notes too) as an HTML block quote with a bold title; and a figure's
+caption as a line below its cell, with an anchor that cross-references reach. Raw
+HTML of other extensions is dropped first. The outputs are copied afterwards
 (``scripts/learner_notebooks.py``).
+
+**PDF.** As printed textbooks do, each chapter's solutions move to a section
+"Solutions" at the chapter's end, and each exercise ends with "Solution on page N".
+A self-check quiz (``d2l.show_quiz``) prints its questions where it stands, without
+its code cell, and its answers (the part of its print representation after
+``d2l_helpers.quiz.ANSWERS_MARK``) move to the chapter's solutions, referenced by
+page; an exercise's numeric self-check is answered at the top of that exercise's
+solution.
 """
 
+import re
+
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solution_node
 
 BUILDER = "jupyter"
+LATEX_BUILDER = "latex"
+# The print representation of d2l_helpers.quiz.Quiz: marks around its parts.
+QUIZ_QUESTIONS = re.compile(r"<!-- d2l-quiz (\S+):(\S+) -->")
+QUIZ_ANSWERS = re.compile(r"<!-- d2l-quiz-answers (\S+):(\S+) -->")
+SOLUTIONS_TITLE = "Solutions"
 
 
 def html(text: str) -> nodes.raw:
     """Return a raw HTML node (kept: ``tojuyter_drop_html_raw`` is off)."""
     return nodes.raw("", text, format="html")
+
+
+def latex(text: str) -> nodes.raw:
+    """Return a raw LaTeX node."""
+    return nodes.raw("", text, format="latex")
 
 
 def anchors(node: nodes.Element) -> list[nodes.raw]:
@@ -40,11 +63,6 @@ def number(app: Sphinx, docname: str, kind: str, node_id: str) -> str:
     return ".".join(map(str, numbers)) if numbers else ""
 
 
-def titled(title: str, body: list[nodes.Node]) -> list[nodes.Node]:
-    """Return a bold title paragraph followed by body."""
-    return [nodes.paragraph("", "", nodes.strong(title, title)), *body]
-
-
 def exercise_title(app: Sphinx, docname: str, node: nodes.Element) -> str:
     """Return 'Exercise 3.1 (subtitle)' for an exercise node."""
     label = node.get("label", "")
@@ -60,28 +78,25 @@ def exercise_title(app: Sphinx, docname: str, node: nodes.Element) -> str:
     )
 
 
-def rewrite_exercise(
-    app: Sphinx, docname: str, node: nodes.Element
-) -> list[nodes.Node]:
-    """Turn an exercise into its anchor, a bold numbered title and its text."""
-    return anchors(node) + titled(exercise_title(app, docname, node), node.children[1:])
+def heading(title: str, body: list[nodes.Node]) -> nodes.section:
+    """Return a section (a heading one level below the enclosing one) over body."""
+    return nodes.section("", nodes.title(title, title), *body)
 
 
-def rewrite_solution(node: nodes.Element) -> list[nodes.Node]:
-    """Turn a solution into <details> (prose only) or a bold title over its cells."""
+def rewrite_exercise(app: Sphinx, docname: str, node: nodes.Element) -> nodes.section:
+    """Turn an exercise into a heading over its anchor, text and cells."""
+    title = exercise_title(app, docname, node)
+    return heading(title, anchors(node) + list(node.children[1:]))
+
+
+def rewrite_solution(node: nodes.Element) -> nodes.section:
+    """Turn a solution into a heading over its anchor, text and cells.
+
+    scripts/learner_notebooks.py collapses the heading, which hides what follows it
+    up to the next heading of its level: the next exercise, or the next section.
+    """
     title = node.children[0].astext().strip() if node.children else "Solution"
-    body = node.children[1:]
-    if any(is_code_cell(child) for child in node.findall(nodes.container)):
-        note = "The cells below compute it: try the exercise first."
-        return anchors(node) + titled(
-            title, [nodes.paragraph("", "", nodes.emphasis(note, note)), *body]
-        )
-    return (
-        anchors(node)
-        + [html(f"<details>\n<summary>{title}</summary>\n")]
-        + body
-        + [html("</details>")]
-    )
+    return heading(title, anchors(node) + list(node.children[1:]))
 
 
 def rewrite_admonition(node: nodes.Element) -> list[nodes.Node]:
@@ -90,7 +105,8 @@ def rewrite_admonition(node: nodes.Element) -> list[nodes.Node]:
         title, body = node.children[0].astext(), node.children[1:]
     else:
         title, body = node.tagname.capitalize(), node.children
-    return [html("<blockquote>\n"), *titled(title, body), html("</blockquote>")]
+    bold = nodes.paragraph("", "", nodes.strong(title, title))
+    return [html("<blockquote>\n"), bold, *body, html("</blockquote>")]
 
 
 def is_code_cell(node: nodes.Node) -> bool:
@@ -114,8 +130,6 @@ def caption_lines(app: Sphinx, docname: str, cell: nodes.Element) -> list[nodes.
 
 def rewrite_for_learners(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Rewrite exercises, solutions, admonitions and figure captions (jupyter only)."""
-    if app.builder.name != BUILDER:
-        return
     for node in list(doctree.findall(nodes.raw)):  # e.g. sphinx-thebe's configuration
         node.parent.remove(node)
     for node in list(doctree.findall(solution_node)):
@@ -134,8 +148,184 @@ def rewrite_for_learners(app: Sphinx, doctree: nodes.document, docname: str) -> 
             cell.parent.insert(cell.parent.index(cell) + 1, lines)
 
 
+# --- The PDF: solutions and quiz answers at the end of each chapter ------------------
+
+
+def chapter_of(node: nodes.Node) -> nodes.Element | None:
+    """Return the start_of_file node of the chapter that holds node."""
+    parent = node.parent
+    while parent is not None and not isinstance(parent, addnodes.start_of_file):
+        parent = parent.parent
+    return parent
+
+
+def page_reference(label: str, text: str) -> nodes.paragraph:
+    """Return a paragraph "<text> page N." that links to a LaTeX label."""
+    return nodes.paragraph(
+        "",
+        "",
+        latex(
+            rf"\hyperref[{label}]{{\sphinxstyleemphasis{{{text}"
+            rf"~\pageref*{{{label}}}.}}}}"
+        ),
+    )
+
+
+def quiz_answers(marker: nodes.raw, label: str) -> list[nodes.Node]:
+    """Detach and return the answers that follow a quiz's answers mark.
+
+    In their place: "Answers on page N", a link to the label.
+    """
+    parent = marker.parent
+    answers = parent.children[parent.index(marker) + 1 :]
+    parent.insert(parent.index(marker), page_reference(label, "Answers on page"))
+    for node in [marker, *answers]:
+        parent.remove(node)
+    return answers
+
+
+def print_quiz(marker: nodes.raw) -> None:
+    """Drop a quiz cell's code (a reader of the PDF has no cell to run)."""
+    cell = marker.parent
+    while cell is not None and not is_code_cell(cell):
+        cell = cell.parent
+    if cell is None:
+        return
+    for child in list(cell.children):
+        if child.get("nb_element") == "cell_code_source":
+            cell.remove(child)
+
+
+class ChapterSolutions:
+    """Gather one chapter's solutions and quiz answers into a section at its end."""
+
+    def __init__(self, chapter: nodes.Element, counter: list[int]) -> None:
+        self.chapter = chapter
+        self.counter = counter  # labels stay unique across the whole book
+        docname = chapter.get("docname", "chapter")
+        slug = re.sub(r"[^\w-]", "-", docname)
+        self.section = nodes.section("", ids=[f"d2l-solutions-{slug}"])
+        self.section += nodes.title(SOLUTIONS_TITLE, SOLUTIONS_TITLE)
+        intro = (
+            "The answers to this chapter's self-check and the solutions to its "
+            "exercises. Try each one yourself before you read its solution."
+        )
+        self.section += nodes.paragraph(intro, intro)
+        self.solutions: dict[str, nodes.Element] = {}
+
+    def label(self, kind: str) -> str:
+        """Return a new LaTeX label."""
+        self.counter[0] += 1
+        return f"d2l-{kind}-{self.counter[0]}"
+
+    def move_solution(self, solution: nodes.Element) -> None:
+        """Move a solution to the section; the exercise refers to its page."""
+        label = self.label("solution")
+        parent = solution.parent
+        parent.remove(solution)
+        self.section += latex(rf"\phantomsection\label{{{label}}}")
+        self.section += solution
+        self.solutions[solution.get("target_label", "")] = solution
+        exercise = next(
+            (
+                node
+                for node in self.chapter.findall(
+                    lambda n: isinstance(n, (exercise_node, exercise_enumerable_node))
+                )
+                if node.get("label") == solution.get("target_label")
+            ),
+            None,
+        )
+        if exercise is not None:
+            exercise += page_reference(label, "Solution on page")
+        drop_if_empty(parent)
+
+    def move_quiz_answers(self, questions: nodes.raw, answers: nodes.raw) -> None:
+        """Move a quiz's answers to the section (or to its exercise's solution)."""
+        name = QUIZ_QUESTIONS.match(questions.astext()).group(2)
+        label = self.label("quiz-answers")
+        body = quiz_answers(answers, label)
+        print_quiz(questions)
+        questions.parent.remove(questions)
+        target = latex(rf"\phantomsection\label{{{label}}}")
+        solution = self.solutions.get(name)
+        if solution is not None:  # an exercise's self-check: answered in its solution
+            title = "Answers to the self-check of this exercise"
+            position = 1 if solution.children else 0  # after the solution's title
+            solution[position:position] = [
+                target,
+                nodes.paragraph("", "", nodes.strong(title, title)),
+                *body,
+            ]
+            return
+        title = "Answers to the self-check"
+        self.section.insert(
+            2, [target, nodes.paragraph("", "", nodes.strong(title, title)), *body]
+        )
+
+    def finish(self) -> None:
+        """Append the section to the chapter when it holds anything."""
+        if len(self.section.children) <= 2:
+            return
+        top = next(iter(self.chapter.findall(nodes.section)), None)
+        (top if top is not None else self.chapter).append(self.section)
+
+
+def drop_if_empty(section: nodes.Element) -> None:
+    """Remove a section left with nothing but its title (a chapter's "Solutions")."""
+    if (
+        isinstance(section, nodes.section)
+        and section.parent is not None
+        and all(isinstance(child, nodes.title) for child in section.children)
+    ):
+        section.parent.remove(section)
+
+
+def gather_for_print(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Move every chapter's solutions and quiz answers to its end (latex only)."""
+    counter = [0]
+    chapters: dict[int, ChapterSolutions] = {}
+
+    def chapter(node: nodes.Node) -> ChapterSolutions | None:
+        holder = chapter_of(node)
+        if holder is None:
+            return None
+        if id(holder) not in chapters:
+            chapters[id(holder)] = ChapterSolutions(holder, counter)
+        return chapters[id(holder)]
+
+    for solution in list(doctree.findall(solution_node)):
+        if (gathered := chapter(solution)) is not None:
+            gathered.move_solution(solution)
+    for questions in list(doctree.findall(nodes.raw)):
+        if questions.get("format") != "html" or not QUIZ_QUESTIONS.match(
+            questions.astext()
+        ):
+            continue
+        answers = next(
+            (
+                node
+                for node in questions.parent.children
+                if isinstance(node, nodes.raw) and QUIZ_ANSWERS.match(node.astext())
+            ),
+            None,
+        )
+        if answers is not None and (gathered := chapter(questions)) is not None:
+            gathered.move_quiz_answers(questions, answers)
+    for gathered in chapters.values():
+        gathered.finish()
+
+
+def rewrite(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Rewrite for the builder at hand: learner notebooks or the PDF."""
+    if app.builder.name == BUILDER:
+        rewrite_for_learners(app, doctree, docname)
+    elif app.builder.name == LATEX_BUILDER:
+        gather_for_print(app, doctree, docname)
+
+
 def setup(app: Sphinx) -> dict:
     """Register the rewrite; keep raw HTML in the learner notebooks."""
-    app.connect("doctree-resolved", rewrite_for_learners, priority=900)  # the last
+    app.connect("doctree-resolved", rewrite, priority=900)  # the last
     app.config.tojuyter_drop_html_raw = False
     return {"parallel_read_safe": True, "parallel_write_safe": True}
