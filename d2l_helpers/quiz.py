@@ -476,7 +476,8 @@ class Quiz:
         script = prefix + _jupyterquiz_modules() + START_JS.replace("${div_id}", div_id)
         script += "\n}\n"
         return (
-            f'<div class="d2l-quiz" data-lm-suppress-shortcuts="true">'
+            f'<div class="d2l-quiz" data-quiz="{html.escape(self.key)}" '
+            'data-lm-suppress-shortcuts="true">'
             f'<p class="d2l-quiz-fallback">{html.escape(self._fallback())}</p>'
             f"{div}</div></div>{styles}<script>{script}</script>"
         )
