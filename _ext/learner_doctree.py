@@ -10,8 +10,9 @@ cells; its solution as a heading of the same level ("Solution to Exercise 3.1
 collapses (JupyterLab and Colab), so that the answer stays hidden until asked for; an
 admonition (notes too) as an HTML block quote with a bold title; and a figure's
 caption as a line below its cell, with an anchor that cross-references reach. Raw
-HTML of other extensions is dropped first. The outputs are copied afterwards
-(``scripts/learner_notebooks.py``).
+HTML of other extensions is dropped first; a table's cells become plain Markdown text
+(sphinx-tojupyter writes inline markup in a cell outside the table). The outputs are
+copied afterwards (``scripts/learner_notebooks.py``).
 
 **PDF.** As printed textbooks do, each chapter's solutions move to a section
 "Solutions" at the chapter's end, and each exercise ends with "Solution on page N".
@@ -128,6 +129,39 @@ def caption_lines(app: Sphinx, docname: str, cell: nodes.Element) -> list[nodes.
     return lines
 
 
+def inline_markdown(node: nodes.Node) -> str:
+    """Return inline nodes as Markdown text (code, emphasis, strong, links)."""
+    if isinstance(node, nodes.Text):
+        return node.astext().replace("|", "\\|")
+    inner = "".join(inline_markdown(child) for child in node.children)
+    if isinstance(node, nodes.literal):
+        return f"`{inner}`"
+    if isinstance(node, nodes.emphasis):
+        return f"*{inner}*"
+    if isinstance(node, nodes.strong):
+        return f"**{inner}**"
+    if isinstance(node, nodes.reference):
+        refid = node.get("refid")
+        target = node.get("refuri") or (f"#{refid}" if refid else "")
+        return f"[{inner}]({target})" if target else inner
+    return inner
+
+
+def flatten_table(table: nodes.table) -> None:
+    """Write each cell of a table as one Markdown text, and end the table's block.
+
+    sphinx-tojupyter writes the markup of code, emphasis and links in a cell outside
+    the table (a link before the header row, one cell too many there), and starts the
+    next paragraph on the line after the last row, where Markdown reads it as a row.
+    """
+    for entry in table.findall(nodes.entry):
+        for paragraph in list(entry.findall(nodes.paragraph)):
+            text = inline_markdown(paragraph)
+            paragraph.children = []
+            paragraph += nodes.Text(text)
+    table.parent.insert(table.parent.index(table) + 1, html("\n"))
+
+
 def rewrite_for_learners(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Rewrite exercises, solutions, admonitions and figure captions (jupyter only)."""
     for node in list(doctree.findall(nodes.raw)):  # e.g. sphinx-thebe's configuration
@@ -142,6 +176,8 @@ def rewrite_for_learners(app: Sphinx, doctree: nodes.document, docname: str) -> 
         node.replace_self(rewrite_exercise(app, docname, node))
     for node in list(doctree.findall(nodes.Admonition)):
         node.replace_self(rewrite_admonition(node))
+    for table in list(doctree.findall(nodes.table)):
+        flatten_table(table)
     for cell in list(doctree.findall(is_code_cell)):
         lines = caption_lines(app, docname, cell)
         if lines:
