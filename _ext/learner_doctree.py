@@ -129,6 +129,19 @@ def caption_lines(app: Sphinx, docname: str, cell: nodes.Element) -> list[nodes.
     return lines
 
 
+def notebook_uri(uri: str) -> str:
+    """Return a link to another page as a link to its notebook, as tojupyter writes.
+
+    "softmax_concise#chap-x" -> "softmax_concise.ipynb#chap-x"; URLs stay.
+    """
+    if not uri or re.match(r"[a-z]+:", uri) or uri.startswith("#"):
+        return uri
+    path, hash_, fragment = uri.partition("#")
+    if path and "." not in path.rsplit("/", 1)[-1]:
+        path += ".ipynb"
+    return path + hash_ + fragment
+
+
 def inline_markdown(node: nodes.Node) -> str:
     """Return inline nodes as Markdown text (code, emphasis, strong, links)."""
     if isinstance(node, nodes.Text):
@@ -142,7 +155,7 @@ def inline_markdown(node: nodes.Node) -> str:
         return f"**{inner}**"
     if isinstance(node, nodes.reference):
         refid = node.get("refid")
-        target = node.get("refuri") or (f"#{refid}" if refid else "")
+        target = notebook_uri(node.get("refuri", "")) or (f"#{refid}" if refid else "")
         return f"[{inner}]({target})" if target else inner
     return inner
 
@@ -185,14 +198,45 @@ def rewrite_for_learners(app: Sphinx, doctree: nodes.document, docname: str) -> 
 
 
 # --- The PDF: solutions and quiz answers at the end of each chapter ------------------
+# The LaTeX builder assembles one tree from all documents, and sphinx-jupyterbook-latex
+# regroups it into parts: the nodes' ``parent`` links are not all updated, so this part
+# finds parents by walking the tree from its root (Tree).
 
 
-def chapter_of(node: nodes.Node) -> nodes.Element | None:
-    """Return the start_of_file node of the chapter that holds node."""
-    parent = node.parent
-    while parent is not None and not isinstance(parent, addnodes.start_of_file):
-        parent = parent.parent
-    return parent
+class Tree:
+    """The parent of every node of a doctree, as found by walking it from the root."""
+
+    def __init__(self, root: nodes.Node) -> None:
+        self.parents: dict[int, nodes.Element] = {}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            for child in getattr(node, "children", []):
+                self.parents[id(child)] = node
+                stack.append(child)
+
+    def parent(self, node: nodes.Node) -> nodes.Element | None:
+        """Return the node's parent in this tree."""
+        return self.parents.get(id(node))
+
+    def ancestors(self, node: nodes.Node):
+        """Yield the node's ancestors, nearest first."""
+        parent = self.parent(node)
+        while parent is not None:
+            yield parent
+            parent = self.parent(parent)
+
+    def remove(self, node: nodes.Node) -> nodes.Element:
+        """Detach node from its parent; return the parent."""
+        parent = self.parent(node)
+        parent.children.remove(node)
+        return parent
+
+    def insert(self, parent: nodes.Element, index: int, new: list[nodes.Node]) -> None:
+        """Insert nodes into parent at index."""
+        parent[index:index] = new
+        for node in new:
+            self.parents[id(node)] = parent
 
 
 def page_reference(label: str, text: str) -> nodes.paragraph:
@@ -207,39 +251,26 @@ def page_reference(label: str, text: str) -> nodes.paragraph:
     )
 
 
-def quiz_answers(marker: nodes.raw, label: str) -> list[nodes.Node]:
-    """Detach and return the answers that follow a quiz's answers mark.
-
-    In their place: "Answers on page N", a link to the label.
-    """
-    parent = marker.parent
-    answers = parent.children[parent.index(marker) + 1 :]
-    parent.insert(parent.index(marker), page_reference(label, "Answers on page"))
-    for node in [marker, *answers]:
-        parent.remove(node)
-    return answers
+def is_cell_input(node: nodes.Node) -> bool:
+    """Tell whether node is, or wraps (sphinx-jupyterbook-latex), a cell's code."""
+    return isinstance(node, nodes.Element) and any(
+        found.get("nb_element") == "cell_code_source"
+        for found in node.findall(nodes.Element)
+    )
 
 
-def print_quiz(marker: nodes.raw) -> None:
-    """Drop a quiz cell's code (a reader of the PDF has no cell to run)."""
-    cell = marker.parent
-    while cell is not None and not is_code_cell(cell):
-        cell = cell.parent
-    if cell is None:
-        return
-    for child in list(cell.children):
-        if child.get("nb_element") == "cell_code_source":
-            cell.remove(child)
+def is_exercise(node: nodes.Node) -> bool:
+    """Tell whether node is an exercise (plain or gated)."""
+    return isinstance(node, (exercise_node, exercise_enumerable_node))
 
 
 class ChapterSolutions:
     """Gather one chapter's solutions and quiz answers into a section at its end."""
 
-    def __init__(self, chapter: nodes.Element, counter: list[int]) -> None:
-        self.chapter = chapter
+    def __init__(self, chapter: nodes.Element, tree: Tree, counter: list[int]) -> None:
+        self.chapter, self.tree = chapter, tree
         self.counter = counter  # labels stay unique across the whole book
-        docname = chapter.get("docname", "chapter")
-        slug = re.sub(r"[^\w-]", "-", docname)
+        slug = re.sub(r"[^\w-]", "-", chapter.get("docname", "chapter"))
         self.section = nodes.section("", ids=[f"d2l-solutions-{slug}"])
         self.section += nodes.title(SOLUTIONS_TITLE, SOLUTIONS_TITLE)
         intro = (
@@ -255,94 +286,100 @@ class ChapterSolutions:
         return f"d2l-{kind}-{self.counter[0]}"
 
     def move_solution(self, solution: nodes.Element) -> None:
-        """Move a solution to the section; the exercise refers to its page."""
+        """Move a solution to the section; its exercise refers to its page."""
         label = self.label("solution")
-        parent = solution.parent
-        parent.remove(solution)
+        parent = self.tree.remove(solution)
         self.section += latex(rf"\phantomsection\label{{{label}}}")
         self.section += solution
-        self.solutions[solution.get("target_label", "")] = solution
+        target = solution.get("target_label", "")
+        self.solutions[target] = solution
         exercise = next(
-            (
-                node
-                for node in self.chapter.findall(
-                    lambda n: isinstance(n, (exercise_node, exercise_enumerable_node))
-                )
-                if node.get("label") == solution.get("target_label")
-            ),
+            (n for n in self.chapter.findall(is_exercise) if n.get("label") == target),
             None,
         )
         if exercise is not None:
             exercise += page_reference(label, "Solution on page")
-        drop_if_empty(parent)
+        self.drop_if_empty(parent)
+
+    def drop_if_empty(self, section: nodes.Element) -> None:
+        """Remove a section left with its title only (a chapter's own "Solutions")."""
+        if isinstance(section, nodes.section) and all(
+            isinstance(child, nodes.title) for child in section.children
+        ):
+            self.tree.remove(section)
 
     def move_quiz_answers(self, questions: nodes.raw, answers: nodes.raw) -> None:
-        """Move a quiz's answers to the section (or to its exercise's solution)."""
+        """Move a quiz's answers to the section (or to its exercise's solution).
+
+        The quiz keeps its questions, without its code cell, and "Answers on page N".
+        """
         name = QUIZ_QUESTIONS.match(questions.astext()).group(2)
         label = self.label("quiz-answers")
-        body = quiz_answers(answers, label)
-        print_quiz(questions)
-        questions.parent.remove(questions)
+        output = self.tree.parent(answers)
+        start = output.index(answers)
+        body = [
+            node
+            for node in output.children[start + 1 :]
+            if node.astext().strip() != "Answers."  # the section names them
+        ]
+        output[start:] = [page_reference(label, "Answers on page")]
+        output.children.remove(questions)
+        cell = next((a for a in self.tree.ancestors(output) if is_code_cell(a)), None)
+        if cell is not None:  # a reader of the PDF has no cell to run
+            cell.children = [c for c in cell.children if not is_cell_input(c)]
         target = latex(rf"\phantomsection\label{{{label}}}")
         solution = self.solutions.get(name)
         if solution is not None:  # an exercise's self-check: answered in its solution
             title = "Answers to the self-check of this exercise"
             position = 1 if solution.children else 0  # after the solution's title
-            solution[position:position] = [
-                target,
-                nodes.paragraph("", "", nodes.strong(title, title)),
-                *body,
-            ]
+            strong = nodes.paragraph("", "", nodes.strong(title, title))
+            solution[position:position] = [target, strong, *body]
             return
         title = "Answers to the self-check"
-        self.section.insert(
-            2, [target, nodes.paragraph("", "", nodes.strong(title, title)), *body]
-        )
+        strong = nodes.paragraph("", "", nodes.strong(title, title))
+        self.section[2:2] = [target, strong, *body]
 
     def finish(self) -> None:
-        """Append the section to the chapter when it holds anything."""
+        """Append the section to the chapter's top section when it holds anything."""
         if len(self.section.children) <= 2:
             return
-        top = next(iter(self.chapter.findall(nodes.section)), None)
-        (top if top is not None else self.chapter).append(self.section)
+        top = next(iter(self.chapter.findall(nodes.section)), self.chapter)
+        top += self.section
 
 
-def drop_if_empty(section: nodes.Element) -> None:
-    """Remove a section left with nothing but its title (a chapter's "Solutions")."""
-    if (
-        isinstance(section, nodes.section)
-        and section.parent is not None
-        and all(isinstance(child, nodes.title) for child in section.children)
-    ):
-        section.parent.remove(section)
-
-
-def gather_for_print(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+def gather_for_print(app: Sphinx, doctree: nodes.document) -> None:
     """Move every chapter's solutions and quiz answers to its end (latex only)."""
-    counter = [0]
+    tree, counter = Tree(doctree), [0]
     chapters: dict[int, ChapterSolutions] = {}
 
     def chapter(node: nodes.Node) -> ChapterSolutions | None:
-        holder = chapter_of(node)
+        holder = next(
+            (
+                a
+                for a in tree.ancestors(node)
+                if isinstance(a, addnodes.start_of_file)
+                and a.get("docname") in app.env.all_docs
+            ),
+            None,
+        )
         if holder is None:
             return None
         if id(holder) not in chapters:
-            chapters[id(holder)] = ChapterSolutions(holder, counter)
+            chapters[id(holder)] = ChapterSolutions(holder, tree, counter)
         return chapters[id(holder)]
 
     for solution in list(doctree.findall(solution_node)):
         if (gathered := chapter(solution)) is not None:
             gathered.move_solution(solution)
     for questions in list(doctree.findall(nodes.raw)):
-        if questions.get("format") != "html" or not QUIZ_QUESTIONS.match(
-            questions.astext()
-        ):
+        if not QUIZ_QUESTIONS.match(questions.astext()):
             continue
+        output = tree.parent(questions)
         answers = next(
             (
-                node
-                for node in questions.parent.children
-                if isinstance(node, nodes.raw) and QUIZ_ANSWERS.match(node.astext())
+                n
+                for n in output.children
+                if isinstance(n, nodes.raw) and QUIZ_ANSWERS.match(n.astext())
             ),
             None,
         )
@@ -357,7 +394,7 @@ def rewrite(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if app.builder.name == BUILDER:
         rewrite_for_learners(app, doctree, docname)
     elif app.builder.name == LATEX_BUILDER:
-        gather_for_print(app, doctree, docname)
+        gather_for_print(app, doctree)
 
 
 def setup(app: Sphinx) -> dict:
