@@ -273,12 +273,9 @@ class ChapterSolutions:
         slug = re.sub(r"[^\w-]", "-", chapter.get("docname", "chapter"))
         self.section = nodes.section("", ids=[f"d2l-solutions-{slug}"])
         self.section += nodes.title(SOLUTIONS_TITLE, SOLUTIONS_TITLE)
-        intro = (
-            "The answers to this chapter's self-check and the solutions to its "
-            "exercises. Try each one yourself before you read its solution."
-        )
-        self.section += nodes.paragraph(intro, intro)
+        self.section += nodes.paragraph()  # the introduction, written by finish()
         self.solutions: dict[str, nodes.Element] = {}
+        self.quizzes = 0
 
     def label(self, kind: str) -> str:
         """Return a new LaTeX label."""
@@ -315,6 +312,7 @@ class ChapterSolutions:
         """
         name = QUIZ_QUESTIONS.match(questions.astext()).group(2)
         label = self.label("quiz-answers")
+        self.quizzes += 1
         output = self.tree.parent(answers)
         start = output.index(answers)
         body = [
@@ -343,6 +341,14 @@ class ChapterSolutions:
         """Append the section to the chapter's top section when it holds anything."""
         if len(self.section.children) <= 2:
             return
+        parts = ["the answers to the self-check"] * bool(self.quizzes) + [
+            "the solutions to the exercises"
+        ] * bool(self.solutions)
+        intro = (
+            f"{' and '.join(parts).capitalize()} of this chapter. Try each one "
+            "yourself before you read the answer."
+        )
+        self.section[1] += nodes.Text(intro)
         top = next(iter(self.chapter.findall(nodes.section)), self.chapter)
         top += self.section
 
