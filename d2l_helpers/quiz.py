@@ -100,6 +100,8 @@ EXTRA_CSS = """
   line-height: 1.6; margin: 0; }
 .d2l-quiz .Input-text { color: #1f1f1f; border: 2px solid #6b5a86; margin: 0.25rem 0;
   font-size: 1rem; line-height: 1.5; }
+.d2l-quiz .Input-text.correctButton, .d2l-quiz .Input-text.incorrectButton {
+  color: #ffffff; }
 .d2l-quiz .Feedback { font-size: 1rem; text-align: left; margin: 0.5rem 0 0;
   border-radius: 6px; }
 .d2l-quiz .Feedback.correct { color: #0d4a1e; background: #dcf0e1;
