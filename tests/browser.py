@@ -464,9 +464,9 @@ def _link_text_problems(links: list[dict]) -> list[str]:
 # What a reader sees above the page's H1 in its article: visible elements with text, or
 # controls, code cells and images (empty anchors and the title's own section are fine).
 ABOVE_TITLE_JS = """
-const h1 = document.querySelector("main h1");
-if (!h1) return ["the page has no h1"];
-const article = h1.closest("article") || document.querySelector("main");
+const h1 = document.querySelector("main article h1");
+if (!h1) return ["the page's article has no h1"];
+const article = h1.closest("article");
 const found = [];
 const walker = document.createTreeWalker(article, NodeFilter.SHOW_ELEMENT);
 let reported = null;
