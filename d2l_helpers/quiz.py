@@ -77,6 +77,8 @@ COLORS = {
 # Our additions to jupyterquiz's styles, scoped to the quiz: a light card in light and
 # dark pages alike (JupyterLab and the book), sizes of the surrounding text, visible
 # keyboard focus, feedback as a tinted line, the radio buttons hidden but focusable.
+# Inline code keeps its colours against the host's code styles (!important: the book
+# and JupyterLab give `code` a light background of their own).
 EXTRA_CSS = """
 .d2l-quiz { background: #f6f4f9; color: #1f1f1f; border: 1px solid #8e80a6;
   border-radius: 10px; padding: 0.25rem 0.75rem 0.75rem; margin: 0.75rem 0;
@@ -86,14 +88,14 @@ EXTRA_CSS = """
 .d2l-quiz .MultipleChoiceQn, .d2l-quiz .ManyChoiceQn, .d2l-quiz .NumericQn {
   color: #ffffff; font-size: 1.05rem; }
 .d2l-quiz .MultipleChoiceQn code, .d2l-quiz .ManyChoiceQn code,
-.d2l-quiz .NumericQn code { background: transparent; color: #ffffff;
-  border: 1px solid #b9add0; padding: 0 0.2em; }
+.d2l-quiz .NumericQn code { background: transparent !important;
+  color: #ffffff !important; border: 1px solid #b9add0; padding: 0 0.2em; }
 .d2l-quiz .MCButton { color: #1f1f1f; font-size: 1rem; }
-.d2l-quiz .MCButton code, .d2l-quiz .Feedback code { background: #ece8f2;
-  color: #1f1f1f; }
+.d2l-quiz .MCButton code, .d2l-quiz .Feedback code {
+  background: #ece8f2 !important; color: #1f1f1f !important; }
 .d2l-quiz .MCButton.correctButton, .d2l-quiz .MCButton.incorrectButton,
 .d2l-quiz .MCButton.correctButton code, .d2l-quiz .MCButton.incorrectButton code {
-  color: #ffffff; background: transparent; }
+  color: #ffffff !important; background: transparent !important; }
 .d2l-quiz .MCButton:focus-within, .d2l-quiz .Input-text:focus {
   outline: 3px solid #0b57d0; outline-offset: 2px; }
 .d2l-quiz .InpLabel { color: #1f1f1f; font-size: 1rem; float: none; display: block;

@@ -374,8 +374,9 @@ def open_settled(driver: webdriver.Chrome, url: str) -> None:
     driver.execute_async_script(PAGE_SETTLED_JS)
 
 
-def axe_audit(driver: webdriver.Chrome) -> dict:
-    """Run axe-core 4 on the open page (after MathJax); return its full results.
+def axe_audit(driver: webdriver.Chrome, context: str | None = None) -> dict:
+    """Run axe-core 4 on the open page (after MathJax), or on the elements a CSS
+    selector names; return its full results.
 
     axe-core comes from axe-core-python (4.4; axe-selenium-python bundles 3.1 of 2018,
     whose outdated DPUB-ARIA rules flag Sphinx's bibliography markup).
@@ -385,7 +386,7 @@ def axe_audit(driver: webdriver.Chrome) -> dict:
     driver.execute_async_script(PAGE_SETTLED_JS)
     driver.set_script_timeout(AXE_TIMEOUT_S)
     try:
-        return Axe().run(driver)
+        return Axe().run(driver, context)
     finally:
         driver.set_script_timeout(TIMEOUT_S)
 
