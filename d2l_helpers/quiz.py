@@ -93,7 +93,8 @@ EXTRA_CSS = """
 .d2l-quiz .MCButton { color: #1f1f1f; font-size: 1rem; }
 .d2l-quiz .MCButton code, .d2l-quiz .Feedback code {
   background: #ece8f2 !important; color: #1f1f1f !important; }
-.d2l-quiz .MCButton.correctButton, .d2l-quiz .MCButton.incorrectButton,
+.d2l-quiz .MCButton.correctButton, .d2l-quiz .MCButton.incorrectButton {
+  color: #ffffff; }
 .d2l-quiz .MCButton.correctButton code, .d2l-quiz .MCButton.incorrectButton code {
   color: #ffffff !important; background: transparent !important; }
 .d2l-quiz .MCButton:focus-within, .d2l-quiz .Input-text:focus {

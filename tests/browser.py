@@ -396,10 +396,21 @@ def blocking_violations(results: dict) -> list[str]:
     lines = []
     for violation in results["violations"]:
         if violation["impact"] in BLOCKING_IMPACTS:
-            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+            targets = [" ".join(map(str, node["target"])) + _contrast(node)
+                       for node in violation["nodes"]]
             lines.append(f"{violation['impact']} {violation['id']} ({violation['help']}) "
                          f"at {len(targets)} element(s): {'; '.join(targets[:5])}")
     return lines
+
+
+def _contrast(node: dict) -> str:
+    """Return the colours and ratio axe measured for a node, if it measured them."""
+    data = next((check.get("data") for check in node.get("any", [])
+                 if isinstance(check.get("data"), dict)
+                 and "contrastRatio" in check["data"]), None)
+    if not data:
+        return ""
+    return f" ({data['fgColor']} on {data['bgColor']}: {data['contrastRatio']}:1)"
 
 
 def violations_by_impact(results: dict) -> dict[str, int]:
