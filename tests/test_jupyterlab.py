@@ -252,19 +252,28 @@ def _cells(driver: Chrome) -> list[dict]:
     return cells
 
 
-def _with_quiz_cell(path: Path) -> int:
-    """Return the index of the chapter's quiz cell; add one at the end if it has none.
+def _with_quiz_cell(path: Path) -> tuple[int, bool]:
+    """Return the index of the chapter's quiz cell, and whether the test added it.
 
     The chapters get their self-check sections from their authors; until the concise
-    chapter has one, the test adds the cell a learner would type.
+    chapter has one, the test adds it where the course puts it: a section "Self-check"
+    with the quiz cell, before the exercises (after them, a collapsed solution would
+    hide it).
     """
     nb = checks.read(path)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and QUIZ_CALL in cell.source:
-            return index
-    nb.cells.append(checks.nbformat.v4.new_code_cell(QUIZ_CALL))
+            return index, False
+    exercises = next(
+        i for i, c in enumerate(nb.cells)
+        if c.cell_type == "markdown" and re.search(r"^## Exercises", c.source, re.M)
+    )
+    nb.cells[exercises:exercises] = [
+        checks.nbformat.v4.new_markdown_cell("## Self-check"),
+        checks.nbformat.v4.new_code_cell(QUIZ_CALL),
+    ]
     checks.nbformat.write(nb, path)
-    return len(nb.cells) - 1
+    return exercises + 1, True
 
 
 def _run_cell(driver: Chrome, index: int) -> dict:
@@ -306,7 +315,7 @@ def test_chapter_opens_with_its_title_and_runs_its_quiz(
 ) -> None:
     path = lab.folder / CHAPTER
     assert path.is_file(), f"The bundle has no {CHAPTER}."
-    quiz_index = _with_quiz_cell(path)
+    quiz_index, added = _with_quiz_cell(path)
     questions = quiz.load_questions(
         "softmax_concise", folder=lab.folder / "d2l_helpers" / "quizzes"
     )
@@ -337,7 +346,8 @@ def test_chapter_opens_with_its_title_and_runs_its_quiz(
     assert not roles, f"The rendered prose of {CHAPTER} shows raw MyST: {roles}"
     assert NUMBER.search(state["markdown"]), f"{CHAPTER}'s prose shows no number"
     # An untrusted notebook's quiz output runs no script: it says to run the cell.
-    assert "Run this cell" in cells[quiz_index]["output"], cells[quiz_index]
+    if not added:
+        assert "Run this cell" in cells[quiz_index]["output"], cells[quiz_index]
     # Run the first cells, then the quiz cell: not the whole chapter.
     for index in range(FIRST_CELLS):
         if cells[index]["kind"] == "code":
