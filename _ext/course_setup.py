@@ -1,11 +1,13 @@
-"""The book's one repository URL, and the setup cell that every chapter loads.
+"""The book's one repository URL, and the learner notebooks' setup cell made from it.
 
 The URL is resolved once, at config time: the environment variable
 ``BOOK_REPOSITORY_URL``, else ``repository.url`` of ``_config.yml``, else the ``origin``
 remote of the clone when that is a public https GitHub URL, else none. With a URL the
-repository, issue and edit buttons are shown; without one they are left out. The
-chapters' hidden first cell (``chapters/_setup_cell.py``, gitignored) is written from
-the committed template ``course/setup_cell.py`` with the URL filled in.
+repository, issue and edit buttons are shown; without one they are left out.
+
+The chapters hold no setup cell (a reader of the book needs no installer): the learner
+notebooks get one (``scripts/learner_notebooks.py``), made by ``setup_cell_source``
+from the committed template ``course/setup_cell.py`` with the same URL filled in.
 """
 
 import os
@@ -18,6 +20,7 @@ from sphinx.config import Config
 
 URL_VARIABLE = "BOOK_REPOSITORY_URL"
 PUBLIC_GITHUB = re.compile(r"^https://github\.com/[\w.-]+/[\w.-]+?(\.git)?/?$")
+SETUP_TEMPLATE = "course/setup_cell.py"
 REPOSITORY_BUTTONS = (
     "use_repository_button",
     "use_issues_button",
@@ -54,14 +57,18 @@ def setup_cell_source(template: str, url: str, branch: str) -> str:
     return template.replace("@REPOSITORY_URL@", url).replace("@BRANCH@", branch)
 
 
-def write_if_changed(path: Path, text: str) -> None:
-    """Write text to path unless it holds it already (keeps the cache valid)."""
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+def book_setup_cell(folder: Path, configured_url: str = "", branch: str = "") -> str:
+    """Return the learner notebooks' setup cell of the book in folder.
+
+    The URL is resolved as the build resolves it (variable, setting, origin remote).
+    """
+    template = (folder / SETUP_TEMPLATE).read_text(encoding="utf-8")
+    url = resolve_repository_url(configured_url, folder)
+    return setup_cell_source(template, url, branch or "main")
 
 
 def apply_repository_url(app: Sphinx, config: Config) -> None:
-    """Resolve the URL, show or hide the buttons made from it, write the setup cell."""
+    """Resolve the URL once; show or hide the buttons made from it."""
     options = config.html_theme_options
     url = resolve_repository_url(options.get("repository_url", ""), Path(app.confdir))
     options["repository_url"] = url
@@ -71,32 +78,10 @@ def apply_repository_url(app: Sphinx, config: Config) -> None:
     # The theme's own launch buttons open the chapter's source; _ext/course_downloads.py
     # makes them from the URL instead (learner notebooks), so the theme gets none.
     config.course_launch_services = options.pop("launch_buttons", {}) or {}
-    write_setup_cell(
-        Path(app.confdir),
-        url,
-        options.get("repository_branch", "") or "main",
-        config.course_setup_template,
-        config.course_setup_cell,
-    )
-
-
-def write_setup_cell(
-    folder: Path,
-    url: str,
-    branch: str,
-    template: str = "course/setup_cell.py",
-    cell: str = "chapters/_setup_cell.py",
-) -> Path:
-    """Write the chapters' setup cell from its template, unless unchanged."""
-    source = (folder / template).read_text(encoding="utf-8")
-    write_if_changed(folder / cell, setup_cell_source(source, url, branch))
-    return folder / cell
 
 
 def setup(app: Sphinx) -> dict:
     """Register the settings and resolve the URL before any page is read."""
-    app.add_config_value("course_setup_template", "course/setup_cell.py", "env")
-    app.add_config_value("course_setup_cell", "chapters/_setup_cell.py", "env")
     app.add_config_value("course_repository_url", "", "html")
     app.add_config_value("course_launch_services", {}, "html")
     app.connect("config-inited", apply_repository_url, priority=400)

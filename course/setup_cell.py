@@ -1,5 +1,8 @@
-# Course setup: checks Python and the platform, and installs the course's packages
-# only where they are missing (Colab, a bare Jupyter). Running it again is harmless.
+# @title Course setup: checks Python, installs the course's packages where missing
+# The learner notebooks start with this cell, collapsed to the line above (JupyterLab's
+# hidden input, Colab's form view). It checks the Python version and the platform and
+# installs the course's packages only where they are missing (Colab, a bare Jupyter).
+# Running it again is harmless.
 import importlib.util
 import platform
 import subprocess
@@ -32,10 +35,17 @@ if importlib.util.find_spec("mxnet") is None and not WHEELS:
         "x86_64, Linux aarch64 and macOS x86_64 have one. Use an x86_64 Python under "
         f"Rosetta (Apple Silicon), WSL2 (Windows), Colab, or {ROUTES}."
     )
+# The course bundle: its helpers and pins sit beside the notebook, or one folder up for
+# the practice copies (practice/<chapter>.ipynb).
+BUNDLE = next(
+    (p for p in (Path.cwd(), Path.cwd().parent) if (p / "d2l_helpers").is_dir()), None
+)
+if BUNDLE is not None and BUNDLE != Path.cwd() and str(BUNDLE) not in sys.path:
+    sys.path.insert(0, str(BUNDLE))
 NEEDED = ("mxnet", "d2l", "d2l_helpers", "matplotlib", "sklearn", "pandas", "filelock")
 if any(importlib.util.find_spec(name) is None for name in NEEDED):
-    if Path("requirements.txt").is_file():  # the course bundle, beside this notebook
-        install = ["-r", "requirements.txt"]
+    if BUNDLE is not None and (BUNDLE / "requirements.txt").is_file():
+        install = ["-r", str(BUNDLE / "requirements.txt")]
     elif REPOSITORY:
         install = [
             "-r",

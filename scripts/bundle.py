@@ -5,7 +5,9 @@
 - ``notebooks/``: the learner notebooks with, beside them, the ``d2l_helpers``
   package, the runtime ``requirements.txt`` (``course/requirements.txt``) and the
   bundle's ``README.md`` (``course/README.md``): the folder that a chapter's download
-  entry, Colab and Binder open (``notebooks/<chapter>.ipynb``);
+  entry, Colab and Binder open (``notebooks/<chapter>.ipynb``); and ``practice/``, a
+  practice copy of each chapter with its code outputs cleared (``PRACTICE_DIR``), to
+  predict before running (fastbook's "clean" notebooks);
 - ``binder/``: the Binder environment of the published site (the runtime pins,
   Python 3.11, the Fashion-MNIST Debian package, data provisioning);
 - ``_downloads/softmax-regression-course.zip``: the same folder as one zip, under a
@@ -28,7 +30,8 @@ BUNDLE_NAME = "softmax-regression-course"
 BUNDLE = HTML / "_downloads" / f"{BUNDLE_NAME}.zip"
 PUBLISHED = HTML / "notebooks"
 BINDER = HTML / "binder"
-NOT_IN_BUNDLE = ("status.ipynb",)
+PRACTICE_DIR = "practice"  # the practice copies, inside the bundle's folder
+NOT_IN_BUNDLE = ("status.ipynb", f"{PRACTICE_DIR}/status.ipynb")
 POSTBUILD = """#!/usr/bin/env bash
 # Binder (repo2docker) for the published learner notebooks: verify the data sets.
 set -euo pipefail
@@ -36,9 +39,15 @@ cd notebooks && python -m d2l_helpers.provision
 """
 
 
-def bundle_files(notebooks: list[Path]) -> dict[str, Path]:
-    """Return the bundle's files: name inside the bundle -> file on disk."""
+def bundle_files(
+    notebooks: list[Path], practice: list[Path] | None = None
+) -> dict[str, Path]:
+    """Return the bundle's files: name inside the bundle -> file on disk.
+
+    The learner notebooks come first, then their practice copies (practice/).
+    """
     files = {path.name: path for path in notebooks}
+    files |= {f"{PRACTICE_DIR}/{path.name}": path for path in practice or []}
     files["requirements.txt"] = COURSE / "requirements.txt"
     files["README.md"] = COURSE / "README.md"
     for source in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.json")]):
@@ -73,9 +82,9 @@ def write_binder(folder: Path = BINDER) -> None:
     (folder / "postBuild").chmod(0o755)
 
 
-def publish(notebooks: list[Path]) -> Path:
+def publish(notebooks: list[Path], practice: list[Path] | None = None) -> Path:
     """Lay out the learner files and the bundle in the HTML output; return the zip."""
-    files = bundle_files(notebooks)
+    files = bundle_files(notebooks, practice)
     write_folder(files, PUBLISHED)
     write_binder()
     write_zip({k: v for k, v in files.items() if k not in NOT_IN_BUNDLE}, BUNDLE)

@@ -9,7 +9,6 @@ The build then finds every chapter in the cache. A chapter that fails is reporte
 its traceback and the step fails.
 """
 
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -30,23 +29,9 @@ def book_config() -> dict:
     return yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
-def write_setup_cell(config: dict) -> None:
-    """Write chapters/_setup_cell.py (which every chapter loads) as the build does."""
-    spec = importlib.util.spec_from_file_location(
-        "course_setup", ROOT / "_ext" / "course_setup.py"
-    )
-    course_setup = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course_setup)
-    repository = config.get("repository", {})
-    url = course_setup.resolve_repository_url(repository.get("url", ""), ROOT)
-    course_setup.write_setup_cell(ROOT, url, repository.get("branch") or "main")
-
-
 def main() -> int:
     """Execute the chapters missing from the cache, in parallel; return exit status."""
-    config = book_config()
-    write_setup_cell(config)
-    settings = config["execute"]
+    settings = book_config()["execute"]
     cache = get_cache(str(ROOT / settings["cache"]))
     for chapter in executable_chapters():
         cache.add_nb_to_project(str(chapter), read_data=MYST_NB_READER)

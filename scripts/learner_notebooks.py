@@ -7,11 +7,24 @@ exercises, solutions, admonitions and figure captions into Markdown and HTML tha
 Jupyter renders. tojupyter drops the outputs, so this copies them from the chapters'
 executions in the execution cache (``_build/.jupyter_cache``; MyST-NB 1.4 writes the
 chapters it takes from the cache to ``_build/jupyter_execute`` without outputs),
-matching code cells by their source,
-checks that no MyST markup and no test code is left, and writes one notebook per
-chapter to ``_build/notebooks``. Then it makes the course bundle (``scripts.bundle``).
+matching code cells by their source. Then it shapes the notebook for a learner:
+
+- the title comes first: anchor-only cells are merged into the cell they label, and
+  the setup cell (``course/setup_cell.py`` with the repository URL filled in, one
+  definition for every notebook) follows the title cell, collapsed to its first line
+  (JupyterLab's ``jupyter.source_hidden``, Colab's form view ``cellView: form``);
+- answers stay hidden: each "Solution to Exercise N" heading gets a cell of its own,
+  collapsed (JupyterLab's ``jp-MarkdownHeadingCollapsed``, Colab's
+  ``collapsed_sections``), which hides the solution's cells up to the next exercise;
+- every cell gets a fixed id (nbformat 4.5).
+
+It checks that no MyST markup and no test code is left, writes one notebook per
+chapter to ``_build/notebooks`` and a practice copy of each, its code outputs cleared,
+to ``_build/practice``. Then it makes the course bundle (``scripts.bundle``).
 """
 
+import copy
+import importlib.util
 import re
 import subprocess
 import sys
@@ -19,6 +32,7 @@ from collections import defaultdict, deque
 from pathlib import Path
 
 import nbformat
+import yaml
 from jupyter_cache import get_cache
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +44,7 @@ TOJUPYTER_OUT = TOJUPYTER_BUILD / "_build" / "jupyter" / "chapters"
 EXECUTED = BUILD / "jupyter_execute" / "chapters"  # which pages are notebooks
 CACHE = BUILD / ".jupyter_cache"
 NOTEBOOKS = BUILD / "notebooks"
+PRACTICE = BUILD / "practice"  # the practice copies: code outputs cleared
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 RAW_MYST = re.compile(
     r"\{(glue(:text|:any)?|ref|numref|eq|doc|cite(:p|:t)?|term)\}`"
@@ -38,6 +53,11 @@ RAW_MYST = re.compile(
 )
 LINK = re.compile(r"\[([^\]]*)\]\(([\w-]+)\.ipynb(#[^)]*)?\)")
 TEST_CODE = re.compile(r"\bmyst_nb\b|\bglue\(|^\s*assert\b", re.MULTILINE)
+ANCHOR = re.compile(r"""<a id=["'][^"']+["']></a>""")
+TITLE = re.compile(r"^# \S", re.MULTILINE)
+SOLUTION_HEADING = re.compile(r"^#{2,6} Solution to Exercise\b.*$", re.MULTILINE)
+SETUP_TAG = "course-setup"
+SOLUTION_TAG = "solution"
 
 
 class LearnerNotebookError(RuntimeError):
@@ -91,6 +111,136 @@ def copy_outputs(
         cell.execution_count = ran.get("execution_count")
 
 
+def setup_cell_source(root: Path = ROOT) -> str:
+    """Return the setup cell: course/setup_cell.py with the book's URL filled in.
+
+    The URL is resolved as the book's build resolves it (_ext/course_setup.py).
+    """
+    spec = importlib.util.spec_from_file_location(
+        "course_setup", root / "_ext" / "course_setup.py"
+    )
+    course_setup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course_setup)
+    repository = yaml.safe_load((root / "_config.yml").read_text()).get("repository")
+    repository = repository or {}
+    return course_setup.book_setup_cell(
+        root, repository.get("url") or "", repository.get("branch") or ""
+    ).strip()
+
+
+def setup_cell(source: str) -> nbformat.NotebookNode:
+    """Return the setup code cell, collapsed to its first line, not yet run."""
+    return nbformat.v4.new_code_cell(
+        source,
+        metadata={
+            "cellView": "form",  # Colab: the "# @title" line as a form, code hidden
+            "jupyter": {"source_hidden": True},  # JupyterLab: the first line shown
+            "tags": [SETUP_TAG],
+        },
+    )
+
+
+def is_anchor_only(cell: nbformat.NotebookNode) -> bool:
+    """Tell whether a cell holds nothing but anchors (<a id=...></a>)."""
+    return cell.cell_type == "markdown" and not ANCHOR.sub("", cell.source).strip()
+
+
+def merge_anchor_cells(notebook: nbformat.NotebookNode) -> None:
+    """Move the anchors of anchor-only cells into the cell they label (the next)."""
+    cells, pending = [], []
+    for cell in notebook.cells:
+        if is_anchor_only(cell):
+            pending += ANCHOR.findall(cell.source)
+            continue
+        if pending and cell.cell_type == "markdown":
+            cell.source = "\n".join(pending) + "\n" + cell.source.lstrip("\n")
+            pending = []
+        elif pending and cells and cells[-1].cell_type == "markdown":
+            cells[-1].source = (
+                cells[-1].source.rstrip("\n") + "\n\n" + "\n".join(pending)
+            )
+            pending = []
+        cells.append(cell)
+    if pending and cells:
+        cells[-1].source = cells[-1].source.rstrip("\n") + "\n\n" + "\n".join(pending)
+    notebook.cells = cells
+
+
+def insert_setup_cell(notebook: nbformat.NotebookNode, source: str, name: str) -> None:
+    """Put the setup cell right after the title cell (the first with a # title)."""
+    title = next(
+        (
+            index
+            for index, cell in enumerate(notebook.cells)
+            if cell.cell_type == "markdown" and TITLE.search(cell.source)
+        ),
+        None,
+    )
+    if title is None:
+        raise LearnerNotebookError(f"{name}: no cell holds the chapter's title (# ...)")
+    notebook.cells.insert(title + 1, setup_cell(source))
+
+
+def hide_solutions(notebook: nbformat.NotebookNode) -> list[str]:
+    """Give each solution heading a collapsed cell of its own; return their ids.
+
+    The heading (with its anchors) stays; what followed it in its cell moves to a
+    new cell below, hidden with the rest of the solution while the heading is
+    collapsed.
+    """
+    cells, collapsed = [], []
+    for cell in notebook.cells:
+        match = (
+            SOLUTION_HEADING.search(cell.source)
+            if cell.cell_type == "markdown"
+            else None
+        )
+        if match is None:
+            cells.append(cell)
+            continue
+        before = cell.source[: match.start()]
+        after = cell.source[match.end() :]
+        anchors = ANCHOR.findall(before + after)
+        rest = ANCHOR.sub("", after).strip("\n")
+        if ANCHOR.sub("", before).strip():
+            cells.append(nbformat.v4.new_markdown_cell(before.rstrip("\n")))
+            anchors = ANCHOR.findall(after)
+        heading = nbformat.v4.new_markdown_cell(
+            "\n".join([match.group(0), *anchors]),
+            metadata={"jp-MarkdownHeadingCollapsed": True, "tags": [SOLUTION_TAG]},
+        )
+        cells.append(heading)
+        collapsed.append(heading)
+        if rest:
+            cells.append(nbformat.v4.new_markdown_cell(rest))
+    notebook.cells = cells
+    return collapsed
+
+
+def number_cells(notebook: nbformat.NotebookNode, name: str, collapsed: list) -> None:
+    """Give every cell a fixed id (nbformat 4.5); list the collapsed ones for Colab."""
+    notebook.nbformat, notebook.nbformat_minor = 4, 5
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")[:40]
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"{slug}-{index:03d}"
+    for cell in collapsed:
+        cell.metadata["id"] = cell.id  # Colab names cells by metadata.id
+    notebook.metadata["colab"] = {
+        "provenance": [],
+        "toc_visible": True,
+        "collapsed_sections": [cell.id for cell in collapsed],
+    }
+
+
+def practice_copy(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return a copy with every code output cleared (predict, then run)."""
+    practice = copy.deepcopy(notebook)
+    for cell in practice.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return practice
+
+
 def unlink_other_pages(notebook: nbformat.NotebookNode, chapters: set[str]) -> None:
     """Keep only the text of links to pages that are no learner notebook (the API,
     the bibliography): the bundle holds the chapters alone."""
@@ -114,7 +264,9 @@ def problems(notebook: nbformat.NotebookNode) -> list[str]:
     return found
 
 
-def learner_notebook(name: str, chapters: set[str]) -> nbformat.NotebookNode:
+def learner_notebook(
+    name: str, chapters: set[str], setup: str | None = None
+) -> nbformat.NotebookNode:
     """Return the learner notebook of one chapter, with the build's outputs."""
     learner = nbformat.read(TOJUPYTER_OUT / f"{name}.ipynb", as_version=4)
     for executed in executions(name):
@@ -126,28 +278,38 @@ def learner_notebook(name: str, chapters: set[str]) -> nbformat.NotebookNode:
     else:
         copy_outputs(learner, nbformat.v4.new_notebook(), name)  # raises: none matches
     unlink_other_pages(learner, chapters)
+    merge_anchor_cells(learner)
+    insert_setup_cell(learner, setup or setup_cell_source(), name)
+    collapsed = hide_solutions(learner)
     learner.metadata = {
         "kernelspec": KERNELSPEC,
         "language_info": {"name": "python", "version": "3.11"},
     }
+    number_cells(learner, name, collapsed)
     nbformat.validate(learner)
     return learner
 
 
-def write_learner_notebooks(target: Path = NOTEBOOKS) -> list[Path]:
-    """Write one learner notebook per executed chapter into target; return the paths.
+def write_learner_notebooks(
+    target: Path = NOTEBOOKS, practice: Path = PRACTICE
+) -> list[Path]:
+    """Write one learner notebook per executed chapter into target, and its practice
+    copy into practice; return the learner notebooks' paths.
 
     Raises LearnerNotebookError, after writing them all, when any is not clean.
     """
     target.mkdir(parents=True, exist_ok=True)
+    practice.mkdir(parents=True, exist_ok=True)
     written, unclean = [], []
     executed_chapters = sorted(EXECUTED.glob("*.ipynb"))
     chapters = {path.stem for path in executed_chapters}
+    setup = setup_cell_source()
     for executed in executed_chapters:
-        notebook = learner_notebook(executed.stem, chapters)
+        notebook = learner_notebook(executed.stem, chapters, setup)
         unclean += [f"{executed.stem}: {problem}" for problem in problems(notebook)]
         written.append(target / executed.name)
         nbformat.write(notebook, written[-1])
+        nbformat.write(practice_copy(notebook), practice / executed.name)
     if unclean:
         raise LearnerNotebookError(
             "MyST markup or test code left in learner notebooks (move test code into "
@@ -167,7 +329,9 @@ def main() -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"{len(notebooks)} learner notebooks in {NOTEBOOKS.relative_to(ROOT)}")
-    print(f"course bundle: {publish(notebooks).relative_to(ROOT)}")
+    practice = [PRACTICE / path.name for path in notebooks]
+    print(f"{len(practice)} practice copies in {PRACTICE.relative_to(ROOT)}")
+    print(f"course bundle: {publish(notebooks, practice).relative_to(ROOT)}")
     return 0
 
 

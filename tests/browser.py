@@ -13,6 +13,7 @@ import contextlib
 import importlib.util
 import re
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -373,8 +374,9 @@ def open_settled(driver: webdriver.Chrome, url: str) -> None:
     driver.execute_async_script(PAGE_SETTLED_JS)
 
 
-def axe_audit(driver: webdriver.Chrome) -> dict:
-    """Run axe-core 4 on the open page (after MathJax); return its full results.
+def axe_audit(driver: webdriver.Chrome, context: str | None = None) -> dict:
+    """Run axe-core 4 on the open page (after MathJax), or on the elements a CSS
+    selector names; return its full results.
 
     axe-core comes from axe-core-python (4.4; axe-selenium-python bundles 3.1 of 2018,
     whose outdated DPUB-ARIA rules flag Sphinx's bibliography markup).
@@ -384,7 +386,7 @@ def axe_audit(driver: webdriver.Chrome) -> dict:
     driver.execute_async_script(PAGE_SETTLED_JS)
     driver.set_script_timeout(AXE_TIMEOUT_S)
     try:
-        return Axe().run(driver)
+        return Axe().run(driver, context)
     finally:
         driver.set_script_timeout(TIMEOUT_S)
 
@@ -394,10 +396,21 @@ def blocking_violations(results: dict) -> list[str]:
     lines = []
     for violation in results["violations"]:
         if violation["impact"] in BLOCKING_IMPACTS:
-            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+            targets = [" ".join(map(str, node["target"])) + _contrast(node)
+                       for node in violation["nodes"]]
             lines.append(f"{violation['impact']} {violation['id']} ({violation['help']}) "
                          f"at {len(targets)} element(s): {'; '.join(targets[:5])}")
     return lines
+
+
+def _contrast(node: dict) -> str:
+    """Return the colours and ratio axe measured for a node, if it measured them."""
+    data = next((check.get("data") for check in node.get("any", [])
+                 if isinstance(check.get("data"), dict)
+                 and "contrastRatio" in check["data"]), None)
+    if not data:
+        return ""
+    return f" ({data['fgColor']} on {data['bgColor']}: {data['contrastRatio']}:1)"
 
 
 def violations_by_impact(results: dict) -> dict[str, int]:
@@ -456,3 +469,256 @@ def _link_text_problems(links: list[dict]) -> list[str]:
         elif re.match(r"(https?://|www\.)", text) or text == link["href"]:
             problems.append(f"link text is a bare URL: {text!r}")
     return problems
+
+
+# --- The lesson first: nothing above a chapter's title ------------------------------
+
+# What a reader sees above the page's H1 in its article: visible elements with text, or
+# controls, code cells and images (empty anchors and the title's own section are fine).
+ABOVE_TITLE_JS = """
+const h1 = document.querySelector("main article h1");
+if (!h1) return ["the page's article has no h1"];
+const article = h1.closest("article");
+const found = [];
+const walker = document.createTreeWalker(article, NodeFilter.SHOW_ELEMENT);
+let reported = null;
+while (walker.nextNode()) {
+  const el = walker.currentNode;
+  if (el === h1) break;
+  if (el.contains(h1) || (reported && reported.contains(el))) continue;
+  const box = el.getBoundingClientRect();
+  const shown = box.width > 0 && box.height > 0
+    && getComputedStyle(el).visibility !== "hidden";
+  const text = (el.innerText || "").trim();
+  if (shown && (text || el.matches("img, svg, button, input, details, .cell, pre"))) {
+    found.push(`${el.tagName.toLowerCase()}.${[...el.classList].join(".")}: `
+               + text.slice(0, 80));
+    reported = el;
+  }
+}
+return found;
+"""
+
+
+def above_title(driver: webdriver.Chrome) -> list[str]:
+    """Return what the open page shows above its H1, in its article."""
+    return driver.execute_script(ABOVE_TITLE_JS)
+
+
+def first_screen(driver: webdriver.Chrome, path: Path) -> None:
+    """Save a PNG of what the window shows at the top of the open page."""
+    driver.execute_script("window.scrollTo(0, 0)")
+    driver.execute_async_script(IMAGES_SETTLED_JS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(path))
+
+
+# --- Self-check quizzes (d2l_helpers.quiz) in a page ---------------------------------
+
+QUIZ_CARD = ".d2l-quiz"
+# The state of each question of a quiz card: kind, choices, feedback shown.
+QUIZ_STATE_JS = """
+const card = document.querySelector(arguments[0]);
+if (!card) return null;
+return [...card.querySelectorAll(".Quiz")].map(q => {
+  const fb = q.querySelector(".Feedback");
+  return {
+    numeric: Boolean(q.querySelector("input.Input-text")),
+    choices: q.querySelectorAll("label.MCButton").length,
+    feedback: fb ? fb.innerText.trim() : "",
+    verdict: fb ? (fb.classList.contains("correct") ? "correct"
+             : fb.classList.contains("incorrect") ? "incorrect" : "") : "",
+  };
+});
+"""
+FEEDBACK_ANIMATION_S = 1.0  # jupyterquiz colours a picked choice over 0.8 s
+
+
+def quiz_selector(key: str) -> str:
+    """Return the CSS selector of the quiz card of a question set ("chapter:name")."""
+    return f'{QUIZ_CARD}[data-quiz="{key}"]'
+
+
+def quiz_state(driver: webdriver.Chrome, key: str) -> list[dict] | None:
+    """Return the state of each question of a quiz card, or None when absent."""
+    return driver.execute_script(QUIZ_STATE_JS, quiz_selector(key))
+
+
+def wait_for_quiz(driver: webdriver.Chrome, key: str, questions: int) -> None:
+    """Wait until jupyterquiz has drawn the card's questions."""
+    WebDriverWait(driver, TIMEOUT_S).until(
+        lambda d: len(quiz_state(d, key) or []) == questions,
+        f"the quiz {key} did not show its {questions} questions")
+
+
+def right_and_wrong(question: dict) -> tuple[object, object]:
+    """Return, for a question, an answer that is right and one that is wrong.
+
+    Numeric: a right value (or a right range's middle) and a listed wrong value (or
+    a number no range holds); choices: the index of a right one and of a wrong one.
+    """
+    answers = question["answers"]
+    if question["type"] != "numeric":
+        right = next(i for i, a in enumerate(answers) if a["correct"])
+        wrong = next(i for i, a in enumerate(answers) if not a["correct"])
+        return right, wrong
+    right = next(a for a in answers if a.get("correct"))
+    right = right["value"] if right["type"] == "value" else sum(right["range"]) / 2
+    wrong = next((a["value"] for a in answers
+                  if a.get("type") == "value" and not a.get("correct")), None)
+    if wrong is None:
+        bounds = [b for a in answers if a.get("type") == "range" for b in a["range"]]
+        wrong = max(bounds + [0]) * 10 + 1000
+    return right, wrong
+
+
+def expected_feedback(question: dict, answer: object) -> str:
+    """Return the feedback a question gives for an answer (as the quiz shows it)."""
+    answers = question["answers"]
+    if question["type"] != "numeric":
+        text = answers[answer]["feedback"]
+    else:
+        text = next(
+            (a["feedback"] for a in answers
+             if (a.get("type") == "value" and a["value"] == answer)
+             or (a.get("type") == "range" and a["range"][0] <= answer < a["range"][1])),
+            next(a["feedback"] for a in answers if a.get("type") == "default"))
+    return re.sub(r"[`*]", "", text).strip()
+
+
+def answer(driver: webdriver.Chrome, key: str, number: int, question: dict,
+           value: object, keyboard: bool = False) -> None:
+    """Answer question `number` (0-based) of a quiz card, by mouse or by keyboard.
+
+    Numeric: focus its field (Tab by keyboard), type the number, Enter. Choice: click
+    the choice, or focus its radio button and press Space.
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    wrapper = driver.find_elements(By.CSS_SELECTOR, f"{quiz_selector(key)} .Quiz")[number]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", wrapper)
+    if question["type"] == "numeric":
+        field = wrapper.find_element(By.CSS_SELECTOR, "input.Input-text")
+        if keyboard:
+            driver.execute_script("arguments[0].focus()", field)
+        else:
+            field.click()
+        driver.switch_to.active_element.send_keys(f"{value:g}" if isinstance(
+            value, float) else str(value), Keys.ENTER)
+    else:
+        choice = wrapper.find_elements(By.CSS_SELECTOR, "label.MCButton")[value]
+        if keyboard:
+            radio = choice.find_element(By.CSS_SELECTOR, "input[type=radio]")
+            driver.execute_script("arguments[0].focus()", radio)
+            driver.switch_to.active_element.send_keys(Keys.SPACE)
+        else:
+            choice.click()
+    time.sleep(FEEDBACK_ANIMATION_S)
+
+
+# A book of one page that shows a quiz: the quiz in the book's theme and CSS, whatever
+# the chapters hold (they get their quizzes from the content's authors).
+QUIZ_BOOK_CONFIG = """\
+title: A quiz
+execute:
+  execute_notebooks: force
+  timeout: 300
+sphinx:
+  config:
+    html_context:
+      default_mode: auto
+"""
+QUIZ_BOOK_PAGE = """\
+---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A page with a self-check
+
+Some text before the quiz: a learner reads the section, then checks what stuck.
+
+```{{code-cell}} ipython3
+import d2l_helpers as d2l
+
+d2l.show_quiz("demo", folder={folder!r})
+```
+
+Some text after the quiz.
+"""
+QUIZ_BOOK_QUESTIONS = {
+    "quiz": [
+        {
+            "question": "How many parameters does `nn.Dense(10)` hold after a batch of "
+                        "28 x 28 images?",
+            "type": "numeric",
+            "answers": [
+                {"type": "range", "range": [7849.5, 7850.5], "correct": True,
+                 "feedback": "Right: a 784 x 10 weight and 10 biases."},
+                {"type": "value", "value": 7840, "correct": False,
+                 "feedback": "That is the weight alone: add one bias per class."},
+                {"type": "default", "feedback": "Count the weights and the biases."},
+            ],
+        },
+        {
+            "question": "What does `SoftmaxCrossEntropyLoss` take as its first argument?",
+            "type": "multiple_choice",
+            "answers": [
+                {"answer": "Logits", "correct": True,
+                 "feedback": "Yes: it applies the log-softmax itself."},
+                {"answer": "Probabilities", "correct": False,
+                 "feedback": "No: a softmax would then be applied twice."},
+                {"answer": "One-hot labels", "correct": False,
+                 "feedback": "No: the labels are its second argument."},
+            ],
+        },
+        {
+            "question": "Which of these are hyperparameters?",
+            "type": "many_choice",
+            "answers": [
+                {"answer": "The learning rate", "correct": True,
+                 "feedback": "Yes: chosen, not learned."},
+                {"answer": "The batch size", "correct": True,
+                 "feedback": "Yes: chosen, not learned."},
+                {"answer": "The weights", "correct": False,
+                 "feedback": "No: training learns them."},
+            ],
+        },
+    ]
+}
+QUIZ_BOOK_KEY = "demo:quiz"
+
+
+def build_quiz_book(folder: Path) -> Path:
+    """Build the one-page quiz book (with the book's own CSS) in folder; return its
+    HTML folder."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    quizzes = folder / "quizzes"
+    quizzes.mkdir(parents=True)
+    (quizzes / "demo.json").write_text(json.dumps(QUIZ_BOOK_QUESTIONS))
+    (folder / "_config.yml").write_text(QUIZ_BOOK_CONFIG)
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: index\n")
+    (folder / "index.md").write_text(QUIZ_BOOK_PAGE.format(folder=str(quizzes)))
+    shutil.copytree(root / "_static", folder / "_static",
+                    ignore=shutil.ignore_patterns("latex"))
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("jupyter-book")), "build", str(folder),
+         "--path-output", str(folder)],
+        capture_output=True, text=True, timeout=600)
+    html = folder / "_build" / "html"
+    if not (html / "index.html").is_file() or "d2l-quiz" not in (
+            html / "index.html").read_text():
+        raise RuntimeError(f"the quiz book did not build:\n{result.stdout[-3000:]}"
+                           f"\n{result.stderr[-3000:]}")
+    return html

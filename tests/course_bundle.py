@@ -27,6 +27,7 @@ import pytest
 
 import notebooks
 from scripts import bundle as learner_bundle
+from scripts.bundle import PRACTICE_DIR
 from scripts import learner_notebooks
 from scripts.references import reference_path, with_reference_outputs
 
@@ -61,7 +62,7 @@ def require_zip() -> Path:
 
 
 def zip_notebooks() -> list[str]:
-    """Return the notebook names in the bundle's zip (none when it is not built)."""
+    """Return the chapter notebooks' names in the bundle's zip (not the practice copies)."""
     path = bundle_zip()
     if not path.is_file():
         return []
@@ -69,7 +70,9 @@ def zip_notebooks() -> list[str]:
         return sorted(
             Path(name).name
             for name in archive.namelist()
-            if name.endswith(".ipynb") and ".ipynb_checkpoints" not in name
+            if name.endswith(".ipynb")
+            and ".ipynb_checkpoints" not in name
+            and PRACTICE_DIR not in Path(name).parts
         )
 
 
@@ -97,11 +100,13 @@ class Bundle:
         return self.venv.parent / "kernel" / "share" / "jupyter" / "kernels"
 
     def notebooks(self) -> list[Path]:
-        """Return every notebook of the bundle (not the tests' copies beside them)."""
+        """Return the bundle's chapter notebooks (not the practice or nbval copies)."""
         return sorted(
             p
             for p in self.folder.rglob("*.ipynb")
-            if ".ipynb_checkpoints" not in p.parts and not p.name.endswith(NBVAL_SUFFIX)
+            if ".ipynb_checkpoints" not in p.parts
+            and PRACTICE_DIR not in p.relative_to(self.folder).parts
+            and not p.name.endswith(NBVAL_SUFFIX)
         )
 
 

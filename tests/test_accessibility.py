@@ -8,6 +8,11 @@
   is reached with Tab, opened with Enter and with Space, and its entries take focus.
 - Reading width: at a 1280-px-wide window, code and outputs of 88 characters a line
   fit without a horizontal scrollbar; figures keep a white background in dark mode.
+- Self-check quizzes (a one-page book built with the book's CSS, showing a quiz from a
+  temporary quiz file): Tab reaches a numeric field and a choice, a number is typed
+  and checked with Enter, Space and Enter pick a choice, each answer shows its
+  feedback; axe finds no serious or critical violation in light and dark mode, with
+  feedback of right and wrong answers on the page.
 """
 
 import json
@@ -18,9 +23,11 @@ import pytest
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.keys import Keys
 
-from browser import (COLOR_MODES, axe_audit, blocking_violations, chromium,
-                     launch_buttons_configured, open_settled, set_color_mode,
-                     structure_problems, violations_by_impact)
+from browser import (COLOR_MODES, QUIZ_BOOK_KEY, QUIZ_BOOK_QUESTIONS, answer,
+                     axe_audit, blocking_violations, build_quiz_book, chromium,
+                     expected_feedback, launch_buttons_configured, open_settled,
+                     quiz_state, right_and_wrong, set_color_mode, structure_problems,
+                     violations_by_impact, wait_for_quiz)
 from http_server import serving
 from scripts.toc import toc_pages
 
@@ -204,3 +211,60 @@ def test_figures_keep_a_white_background_in_dark_mode(driver: Chrome, site: str)
     assert styles, f"{page} shows no figure"
     for background, image_filter in styles:
         assert background == "rgb(255, 255, 255)" and image_filter == "none", styles
+
+
+# --- Self-check quizzes ---------------------------------------------------------------
+
+QUIZ = QUIZ_BOOK_QUESTIONS["quiz"]
+
+
+@pytest.fixture(scope="module")
+def quiz_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a one-page book showing a quiz, served on 127.0.0.1."""
+    html = build_quiz_book(tmp_path_factory.mktemp("quiz-book"))
+    with serving(html) as server:
+        yield server.url + "index.html"
+
+
+def open_quiz(driver: Chrome, url: str) -> None:
+    """Open the quiz page and wait for the quiz to be drawn."""
+    open_settled(driver, url)
+    wait_for_quiz(driver, QUIZ_BOOK_KEY, len(QUIZ))
+
+
+def test_quiz_works_by_keyboard(driver: Chrome, quiz_page: str) -> None:
+    open_quiz(driver, quiz_page)
+    right, wrong = right_and_wrong(QUIZ[0])
+    for value, verdict in ((wrong, "incorrect"), (right, "correct")):
+        assert tab_to(driver, ".d2l-quiz input.Input-text"), "Tab does not reach the field"
+        driver.switch_to.active_element.send_keys(f"{value:g}", Keys.ENTER)
+        state = quiz_state(driver, QUIZ_BOOK_KEY)[0]
+        assert (state["verdict"], state["feedback"]) == (
+            verdict, expected_feedback(QUIZ[0], value)), state
+    for number, key in ((1, Keys.SPACE), (2, Keys.ENTER)):
+        choice, _ = right_and_wrong(QUIZ[number])
+        radio = f".d2l-quiz .Quiz:nth-child({number + 1}) input[type=radio]"
+        assert tab_to(driver, radio), f"Tab does not reach question {number + 1}"
+        for _ in range(choice):  # arrows move within a radio group
+            driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+        driver.switch_to.active_element.send_keys(key)
+        state = quiz_state(driver, QUIZ_BOOK_KEY)[number]
+        assert state["verdict"] == "correct", (key, state)
+        assert state["feedback"].startswith(expected_feedback(QUIZ[number], choice))
+
+
+@pytest.mark.parametrize("mode", COLOR_MODES)
+def test_quiz_passes_axe(driver: Chrome, quiz_page: str, mode: str) -> None:
+    open_quiz(driver, quiz_page)
+    set_color_mode(driver, mode)
+    wait_for_quiz(driver, QUIZ_BOOK_KEY, len(QUIZ))
+    for number, question in enumerate(QUIZ):  # feedback of both kinds on the page
+        right, wrong = right_and_wrong(question)
+        answer(driver, QUIZ_BOOK_KEY, number, question, wrong if number % 2 else right)
+    results = axe_audit(driver)
+    AXE_REPORTS.mkdir(parents=True, exist_ok=True)
+    (AXE_REPORTS / f"quiz-{mode}.json").write_text(json.dumps(results, indent=1))
+    assert results["passes"], "axe checked nothing: did it run on the page?"
+    assert not blocking_violations(results), (
+        f"the quiz ({mode}), {violations_by_impact(results)}:\n"
+        + "\n".join(blocking_violations(results)))

@@ -24,8 +24,6 @@ extensions = ["myst_nb", "course_setup", "course_downloads"]
 html_theme = "sphinx_book_theme"
 html_theme_options = {{"repository_url": "", "repository_branch": "main",
                        "launch_buttons": {LAUNCH!r}}}
-course_setup_template = {str(ROOT / "course" / "setup_cell.py")!r}
-course_setup_cell = "_setup_cell.py"
 course_download_entries = [{{"text": "Course bundle (.zip)",
                             "url": "_downloads/c.zip"}}]
 nb_execution_mode = "off"
@@ -94,7 +92,8 @@ def test_origin_remote_only_when_public_github(
 
 
 def build_page(tmp_path: Path, url: str | None) -> tuple[str, str]:
-    """Build a one-chapter book with the extensions; return its HTML and setup cell."""
+    """Build a one-chapter book with the extensions; return its HTML, and the setup
+    cell the learner notebooks get under the same environment."""
     (tmp_path / "conf.py").write_text(CONF)
     (tmp_path / "index.md").write_text(CHAPTER)
     env = {k: v for k, v in os.environ.items() if k != URL_VARIABLE}
@@ -120,10 +119,20 @@ def build_page(tmp_path: Path, url: str | None) -> tuple[str, str]:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    return (
-        (tmp_path / "html" / "index.html").read_text(),
-        (tmp_path / "_setup_cell.py").read_text(),
-    )
+    setup_cell = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from scripts.learner_notebooks import setup_cell_source as s; print(s())",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    return (tmp_path / "html" / "index.html").read_text(), setup_cell
 
 
 @pytest.mark.slow

@@ -4,8 +4,11 @@ Each page must log no console error, show every image, have its equations typese
 MathJax, show no cell error, and link only to files and anchors that exist; and it must
 show exactly what its source holds: as many typeset equations, figures (each with a
 numbered caption), code cells and exercises. A screenshot of every page goes to
-_build/screenshots/. The last test builds a small broken book and checks that these
-checks catch what is wrong with it.
+_build/screenshots/. The lesson first: nothing above a chapter's title (the first
+screen of a chapter goes to _build/artifacts/first-screen/), no warning text, kernel
+temp path or traceback in any output, every prose table set as a table; a quiz on a
+page answered wrongly then rightly shows its feedback. The last test builds a small
+broken book and checks that these checks catch what is wrong with it.
 """
 
 import re
@@ -18,8 +21,12 @@ from pathlib import Path
 import pytest
 from selenium.webdriver import Chrome
 
-from browser import (PageChecker, PageContent, chromium, expected_content,
-                     launch_buttons_configured)
+import learner_checks as checks
+from browser import (PageChecker, PageContent, above_title, answer, chromium,
+                     expected_content, expected_feedback, first_screen,
+                     launch_buttons_configured, quiz_state, right_and_wrong,
+                     wait_for_quiz)
+from d2l_helpers import quiz
 from http_server import serving
 from scripts.references import executable_chapters
 from scripts.toc import toc_pages
@@ -34,6 +41,26 @@ JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 # Pages whose HTML is not made from their own source alone: the API reference (autodoc
 # of d2l_helpers) and the bibliography (references.bib). What they must show:
 GENERATED_CONTENT = {"chapters/api.html": PageContent(), "chapters/bibliography.html": PageContent()}
+CHAPTER_PAGES = [
+    chapter.relative_to(ROOT).with_suffix(".html").as_posix()
+    for chapter in executable_chapters()
+]
+FIRST_SCREENS = ROOT / "_build" / "artifacts" / "first-screen"
+FIRST_SCREEN_PAGE = "chapters/softmax_concise.html"
+QUIZ_KEY = re.compile(r'class="d2l-quiz" data-quiz="([\w-]+):([\w-]+)"')
+PROSE_TABLE = re.compile(r"^\|.*\n\|\s*:?-+", re.MULTILINE)
+
+
+def quizzes_on_pages() -> list[tuple[str, str]]:
+    """Return (page, quiz key) for every quiz the built chapters show."""
+    return [
+        (page, f"{chapter}:{name}")
+        for page in CHAPTER_PAGES
+        if (HTML / page).is_file()
+        for chapter, name in QUIZ_KEY.findall((HTML / page).read_text())
+    ]
+
+
 # Colab: .../blob/<branch>/<path>; Binder: ...?urlpath=lab/tree/<path>
 LAUNCH_LINK = re.compile(
     r'href="https://(colab[^"]*/blob/[^/"]+|mybinder[^"]*urlpath=lab/tree)/([^"]+)"')
@@ -157,3 +184,67 @@ def test_checks_catch_a_broken_book(driver: Chrome, tmp_path: Path) -> None:
     assert found(index, "MathJax did not load"), index
     assert found(notebook, "cell shows an error output", "ValueError"), notebook
     assert found(notebook, "Traceback"), notebook
+
+
+# --- The lesson first -----------------------------------------------------------------
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("page", CHAPTER_PAGES)
+def test_nothing_above_the_title(book: PageChecker, page: str) -> None:
+    book.check(page)
+    found = above_title(book.driver)
+    assert not found, f"{page} shows this above its title:\n" + "\n".join(found)
+
+
+@pytest.mark.book
+def test_first_screen_of_a_chapter(book: PageChecker) -> None:
+    book.check(FIRST_SCREEN_PAGE)
+    path = FIRST_SCREENS / f"html-{Path(FIRST_SCREEN_PAGE).stem}.png"
+    first_screen(book.driver, path)
+    title_top = book.driver.execute_script(
+        "return document.querySelector('main article h1').getBoundingClientRect().top")
+    assert 0 <= title_top < 300, f"the title is not on the first screen ({title_top} px)"
+    assert path.stat().st_size > 10_000, f"{path} looks blank"
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("page", CHAPTER_PAGES)
+def test_outputs_clean_and_tables_set(html: Path, page: str) -> None:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((html / page).read_text(), "html.parser")
+    problems = []
+    for output in soup.select(".cell_output"):
+        if output.find_parent(class_="tag_raises-exception"):
+            continue
+        problems += checks.noise(output.get_text("\n"))
+    main = soup.select_one("main") or soup
+    prose = "\n".join(
+        el.get_text() for el in main.select("p, li") if not el.find_parent("table")
+    )
+    problems += [f"raw table row: {line}" for line in prose.splitlines()
+                 if re.match(r"\s*\|.*\|\s*$", line)]
+    source = (ROOT / page).with_suffix(".md").read_text()
+    tables, expected = len(main.select("article table")), len(PROSE_TABLE.findall(source))
+    if tables < expected:
+        problems.append(f"{expected} tables in the source, {tables} <table> on the page")
+    assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("page, key", quizzes_on_pages())
+def test_quiz_answered_wrongly_then_rightly(book: PageChecker, page: str,
+                                           key: str) -> None:
+    chapter, name = key.split(":")
+    questions = quiz.load_questions(chapter, name)
+    book.check(page)
+    wait_for_quiz(book.driver, key, len(questions))
+    for number, question in enumerate(questions[:2]):
+        right, wrong = right_and_wrong(question)
+        for value, verdict in ((wrong, "incorrect"), (right, "correct")):
+            answer(book.driver, key, number, question, value)
+            state = quiz_state(book.driver, key)[number]
+            assert state["verdict"] == verdict, (page, key, number, value, state)
+            assert state["feedback"].startswith(expected_feedback(question, value)), (
+                page, key, number, state)

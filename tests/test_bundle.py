@@ -246,6 +246,52 @@ def test_every_notebook_starts_with_the_same_setup_cell(kind: str) -> None:
     assert not differ, f"These notebooks do not start with the setup cell: {differ}"
 
 
+@pytest.mark.parametrize("kind", ["bundle", "built"])
+def test_setup_cell_follows_the_title_collapsed(kind: str) -> None:
+    # The title first; then the setup cell, collapsed to its "# @title" line in
+    # JupyterLab (jupyter.source_hidden) and Colab (form view).
+    names = BUNDLE_NOTEBOOKS if kind == "bundle" else [str(p) for p in BUILT_NOTEBOOKS]
+    assert names, f"No {kind} learner notebook: run `make book`."
+    problems = []
+    for name in names:
+        nb = _learner_notebook((kind, name))
+        problems += [
+            f"{Path(name).name}: {problem}"
+            for problem in checks.opening_problems(nb, _first_code_source(nb) or "")
+        ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_setup_cell_of_a_practice_copy_finds_the_bundle(course: Bundle) -> None:
+    # practice/<chapter>.ipynb runs one folder below the bundle's helpers and pins.
+    practice = course.folder / "practice"
+    assert practice.is_dir(), f"the bundle has no practice/ folder: {course.folder}"
+    notebook = next(practice.glob("*.ipynb"))
+    cell = practice / "setup_cell_probe.py"
+    cell.write_text(
+        _first_code_source(checks.read(notebook))
+        + "\nimport d2l_helpers\nprint('HELPERS', d2l_helpers.__file__)\n"
+    )
+    try:
+        result = subprocess.run(
+            [str(course.python), cell.name],
+            capture_output=True,
+            text=True,
+            cwd=practice,
+            env=bundle._clean_env() | {"PIP_NO_INDEX": "1", "D2L_DATA_MIRROR": ""},
+            timeout=REFUSAL_TIMEOUT_S,
+        )
+    finally:
+        cell.unlink()
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-2000:]
+    assert "Installing" not in output, f"it reinstalled the packages:\n{output}"
+    assert "Setup: Python 3.11" in output, output
+    helpers = Path(re.search(r"HELPERS (\S+)", output).group(1))
+    assert helpers.is_relative_to(course.folder), helpers
+
+
 # --- The bundle itself ---------------------------------------------------------------
 
 

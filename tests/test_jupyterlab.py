@@ -1,10 +1,16 @@
-"""A chapter of the course bundle in a real JupyterLab, as a learner runs it.
+"""A chapter of the course bundle in a real JupyterLab, as a learner opens and runs it.
 
 JupyterLab, installed in the bundle's fresh venv from its own requirements.txt, is
-started headless from the unzipped bundle; headless Chromium (Selenium) opens a
-chapter notebook, clears its outputs and runs every cell from the Run menu. The page
-must then show numbers rather than MyST roles in its prose, new outputs with a figure,
-and no error. A screenshot goes to _build/artifacts/jupyterlab/.
+started headless from the unzipped bundle; headless Chromium (Selenium) opens the
+concise chapter (CHAPTER). Its first screen must show the title, then the setup cell
+collapsed to its one "# @title" line, and its solutions must be collapsed under their
+headings (a screenshot of the first screen goes to _build/artifacts/first-screen/).
+Then, as a learner would, it runs the first cells one by one (the setup cell, the
+imports, the data) and the self-check's quiz cell, not the whole chapter: issue 16
+allows each chapter two executions per `make test` (the build and the bundle's fresh
+venv). Before the quiz cell runs, its stored output (an untrusted notebook runs no
+script) says to run the cell; after, one question is answered wrongly and then rightly
+by keyboard, and the feedback shows (screenshot in _build/artifacts/jupyterlab/).
 """
 
 import json
@@ -22,23 +28,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import TimeoutException
-from selenium.webdriver import Chrome
+from selenium.webdriver import ActionChains, Chrome
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 import course_bundle as bundle
-from browser import DIRECT, chromium
+import learner_checks as checks
+from browser import (DIRECT, axe_audit, blocking_violations, chromium,
+                     expected_feedback, right_and_wrong)
 from course_bundle import Bundle
+from d2l_helpers import quiz
 
-CHAPTER = "softmax_concise.ipynb"  # trains a model and draws its learning curves
+CHAPTER = "softmax_concise.ipynb"  # its self-check quiz is the one on main
+FIRST_CELLS = 5  # the title, the setup cell, the imports, a paragraph, the data
+QUIZ_CALL = 'd2l.show_quiz("softmax_concise")'
+FIRST_SCREENS = bundle.ARTIFACTS / "first-screen"
 SCREENSHOTS = bundle.ARTIFACTS / "jupyterlab"
 START_TIMEOUT_S = 180
 RUN_TIMEOUT_S = 900
 UI_TIMEOUT_S = 60
 POLL_S = 2.0
-STALLED_S = 20.0  # idle this long with cells left unrun: Run All stopped at an error
 # User settings of the test's JupyterLab: every cell in the DOM (no virtual scrolling),
 # no news or update checks (no network).
 LAB_SETTINGS = {
@@ -72,10 +82,6 @@ return {
     .map(text).filter(t => /Traceback|\\w+Error\\b/.test(t))
     .map(t => t.slice(0, 600)),
 };
-"""
-MENU_ITEMS_JS = """
-return [...document.querySelectorAll(".lm-Menu-item")]
-  .map(el => `${el.dataset.command}: ${el.innerText.split("\\n")[0]}`);
 """
 ROLE_TEXT = re.compile(
     r"\{(glue|numref|ref|doc|eq|cite|download|term)[^}]*\}|:::\{|```\{|^\([\w.:-]+\)=",
@@ -188,29 +194,6 @@ def driver() -> Iterator[Chrome]:
         yield browser
 
 
-def _click_menu(driver: Chrome, menu: str, command: str) -> None:
-    """Open a menu of JupyterLab's menu bar and click the item that runs a command."""
-    wait = WebDriverWait(driver, UI_TIMEOUT_S)
-    wait.until(
-        expected_conditions.element_to_be_clickable(
-            (
-                By.XPATH,
-                f"//li[contains(@class, 'lm-MenuBar-item')][.//div["
-                f"contains(@class, 'lm-MenuBar-itemLabel') and text()='{menu}']]",
-            )
-        )
-    ).click()
-    try:
-        wait.until(
-            expected_conditions.element_to_be_clickable(
-                (By.CSS_SELECTOR, f'li.lm-Menu-item[data-command="{command}"]')
-            )
-        ).click()
-    except TimeoutException:  # say what the menu offers instead
-        items = driver.execute_script(MENU_ITEMS_JS)
-        pytest.fail(f"The {menu} menu has no item for {command}: {items}")
-
-
 def _state(driver: Chrome) -> dict:
     """Return the open notebook's state (prompts, prose, outputs, figures, errors)."""
     state = driver.execute_script(NOTEBOOK_STATE_JS)
@@ -219,95 +202,183 @@ def _state(driver: Chrome) -> dict:
     return state
 
 
-def _run_all(driver: Chrome) -> dict:
-    """Run every cell from the Run menu; return the notebook's state once it stops.
-
-    It has stopped when no cell is queued or running ("[*]") any more after some was:
-    with every cell numbered, or after STALLED_S with cells left (an error stopped it).
-    """
-    _click_menu(driver, "Run", "runmenu:run-all")  # notebook:run-all-cells
-    deadline, started, busy_at = (
-        time.monotonic() + RUN_TIMEOUT_S,
-        False,
-        time.monotonic(),
-    )
-    while time.monotonic() < deadline:
-        time.sleep(POLL_S)
-        state = _state(driver)
-        if any("*" in prompt for prompt in state["prompts"]):
-            started, busy_at = True, time.monotonic()
-        elif started and all(COUNT_PROMPT.match(p) for p in state["prompts"]):
-            return state
-        elif started and time.monotonic() - busy_at > STALLED_S:
-            return state  # Run All stopped before the end: the checks say why
-        elif not started and time.monotonic() - busy_at > UI_TIMEOUT_S:
-            pytest.fail(
-                f"Run All started no cell in {UI_TIMEOUT_S} s (a dialog in the way? "
-                f"see the screenshot): {state['prompts']}"
-            )
-    pytest.fail(
-        f"Run All did not finish in {RUN_TIMEOUT_S} s: {_state(driver)['prompts']}"
-    )
-
-
 def _screenshot(driver: Chrome, name: str) -> Path:
-    """Save a screenshot with the first figure in view; return its path."""
-    driver.execute_script(
-        "const fig = document.querySelector('.jp-OutputArea-output img, "
-        ".jp-OutputArea-output svg'); if (fig) fig.scrollIntoView({block: 'center'});"
-    )
+    """Save a screenshot of what the window shows; return its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{Path(name).stem}.png"
     driver.save_screenshot(str(path))
     return path
 
 
-def _open_and_run_all(driver: Chrome, lab: Lab) -> dict:
-    """Open the chapter, clear its outputs, Run All; return its state once it stops."""
-    driver.set_window_size(1400, 1000)
-    driver.get(f"{lab.url}lab/tree/{CHAPTER}?token={lab.token}")
-    WebDriverWait(driver, START_TIMEOUT_S).until(  # Run All before: "Select Kernel"
-        lambda d: d.execute_script(NOTEBOOK_STATE_JS) and _state(d)["kernelIdle"]
+CELLS_JS = """
+const panel = document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden)");
+if (!panel) return null;
+const shown = el => el.offsetParent !== null && el.getBoundingClientRect().height > 0;
+return [...panel.querySelectorAll(".jp-Notebook .jp-Cell")].map(cell => ({
+  kind: cell.classList.contains("jp-CodeCell") ? "code" : "markdown",
+  shown: shown(cell),
+  h1: Boolean(cell.querySelector(".jp-RenderedMarkdown h1")),
+  heading: (cell.querySelector(".jp-RenderedMarkdown h1, .jp-RenderedMarkdown h2,"
+    + ".jp-RenderedMarkdown h3, .jp-RenderedMarkdown h4") || {}).innerText || "",
+  collapsed: Boolean(cell.querySelector(".jp-collapseHeadingButton.jp-mod-collapsed")),
+  placeholder: (cell.querySelector(".jp-InputPlaceholder") || {}).innerText || "",
+  inputShown: Boolean(cell.querySelector(".jp-InputArea")) &&
+    shown(cell.querySelector(".jp-InputArea")),
+  prompt: ((cell.querySelector(".jp-InputPrompt") || {}).innerText || "").trim(),
+  output: ((cell.querySelector(".jp-OutputArea") || {}).innerText || "").trim()
+    .slice(0, 300),
+  quiz: Boolean(cell.querySelector(".d2l-quiz .Quiz")),
+}));
+"""
+QUIZ_JS = """
+const quizzes = [...document.querySelectorAll(".jp-OutputArea .d2l-quiz")];
+const card = quizzes[quizzes.length - 1];
+if (!card) return null;
+return [...card.querySelectorAll(".Quiz")].map(q => {
+  const fb = q.querySelector(".Feedback");
+  return {numeric: Boolean(q.querySelector("input.Input-text")),
+          feedback: fb ? fb.innerText.trim() : "",
+          verdict: fb && fb.classList.contains("correct") ? "correct"
+                   : fb && fb.classList.contains("incorrect") ? "incorrect" : ""};
+});
+"""
+
+
+def _cells(driver: Chrome) -> list[dict]:
+    """Return what each cell of the open notebook shows."""
+    cells = driver.execute_script(CELLS_JS)
+    if cells is None:
+        pytest.fail("JupyterLab shows no open notebook.")
+    return cells
+
+
+def _with_quiz_cell(path: Path) -> tuple[int, bool]:
+    """Return the index of the chapter's quiz cell, and whether the test added it.
+
+    The chapters get their self-check sections from their authors; until the concise
+    chapter has one, the test adds it where the course puts it: a section "Self-check"
+    with the quiz cell, before the exercises (after them, a collapsed solution would
+    hide it).
+    """
+    nb = checks.read(path)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and QUIZ_CALL in cell.source:
+            return index, False
+    exercises = next(
+        i for i, c in enumerate(nb.cells)
+        if c.cell_type == "markdown" and re.search(r"^## Exercises", c.source, re.M)
     )
-    _click_menu(driver, "Edit", "editmenu:clear-all")
-    WebDriverWait(driver, UI_TIMEOUT_S).until(lambda d: _state(d)["outputs"] == 0)
-    return _run_all(driver)
+    nb.cells[exercises:exercises] = [
+        checks.nbformat.v4.new_markdown_cell("## Self-check"),
+        checks.nbformat.v4.new_code_cell(QUIZ_CALL),
+    ]
+    checks.nbformat.write(nb, path)
+    return exercises + 1, True
+
+
+def _run_cell(driver: Chrome, index: int) -> dict:
+    """Select a cell by its prompt, run it with Shift+Enter; return it once it ran."""
+    cell = driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[index]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+    target = cell.find_elements(By.CSS_SELECTOR, ".jp-InputPrompt") or [cell]
+    ActionChains(driver).move_to_element(target[0]).click().perform()
+    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(
+        Keys.SHIFT).perform()
+    WebDriverWait(driver, RUN_TIMEOUT_S).until(
+        lambda d: COUNT_PROMPT.match(_cells(d)[index]["prompt"]),
+        f"cell {index} did not finish running",
+    )
+    return _cells(driver)[index]
+
+
+def _answer(driver: Chrome, number: int, question: dict, value: object) -> dict:
+    """Answer a question of the quiz output by keyboard; return its state."""
+    wrapper = driver.find_elements(
+        By.CSS_SELECTOR, ".jp-OutputArea .d2l-quiz .Quiz")[number]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", wrapper)
+    if question["type"] == "numeric":
+        field = wrapper.find_element(By.CSS_SELECTOR, "input.Input-text")
+        field.click()
+        driver.switch_to.active_element.send_keys(f"{value:g}", Keys.ENTER)
+    else:
+        radio = wrapper.find_elements(By.CSS_SELECTOR, "input[type=radio]")[value]
+        driver.execute_script("arguments[0].focus()", radio)
+        driver.switch_to.active_element.send_keys(Keys.ENTER)
+    time.sleep(1.0)  # the feedback's colour settles
+    return driver.execute_script(QUIZ_JS)[number]
 
 
 @pytest.mark.book
 @pytest.mark.slow
-def test_chapter_runs_in_jupyterlab(
+def test_chapter_opens_with_its_title_and_runs_its_quiz(
     lab: Lab, driver: Chrome, capsys: pytest.CaptureFixture
 ) -> None:
-    assert (lab.folder / CHAPTER).is_file(), f"The bundle has no {CHAPTER}."
+    path = lab.folder / CHAPTER
+    assert path.is_file(), f"The bundle has no {CHAPTER}."
+    quiz_index, added = _with_quiz_cell(path)
+    questions = quiz.load_questions(
+        "softmax_concise", folder=lab.folder / "d2l_helpers" / "quizzes"
+    )
     start = time.perf_counter()
-    try:
-        state = _open_and_run_all(driver, lab)
-    finally:
-        shot = _screenshot(driver, CHAPTER)  # also of what went wrong
-    seconds = time.perf_counter() - start
-    with capsys.disabled():
-        bundle.record_timing(f"JupyterLab: open {CHAPTER}, Run All", seconds)
-        print(f"  screenshot: {shot}")
-    assert not state["errors"], (
-        f"{CHAPTER} shows errors in JupyterLab (see {shot}):\n"
-        + "\n---\n".join(state["errors"])
+    driver.set_window_size(1400, 1000)
+    driver.get(f"{lab.url}lab/tree/{CHAPTER}?token={lab.token}")
+    WebDriverWait(driver, START_TIMEOUT_S).until(  # running before: "Select Kernel"
+        lambda d: d.execute_script(NOTEBOOK_STATE_JS) and _state(d)["kernelIdle"]
     )
-    unrun = [i for i, p in enumerate(state["prompts"]) if not COUNT_PROMPT.match(p)]
-    assert not unrun, (
-        f"Run All left code cells {unrun} of {CHAPTER} unexecuted "
-        f"(prompts {state['prompts']}); see {shot} and {lab.log}"
+    # The first screen: the title, then the setup cell as one line.
+    FIRST_SCREENS.mkdir(parents=True, exist_ok=True)
+    first = FIRST_SCREENS / f"jupyterlab-{Path(CHAPTER).stem}.png"
+    driver.save_screenshot(str(first))
+    cells = _cells(driver)
+    assert cells[0]["h1"] and cells[0]["shown"], f"the first cell is no title: {cells[0]}"
+    setup = cells[1]
+    assert setup["kind"] == "code" and not setup["inputShown"], (
+        f"the setup cell is not collapsed (see {first}): {setup}"
     )
-    counts = [int(COUNT_PROMPT.match(p).group(1)) for p in state["prompts"]]
-    assert counts == sorted(counts) and len(set(counts)) == len(counts), (
-        f"Execution counts out of order, not one fresh Run All: {counts}"
-    )
+    assert setup["placeholder"].startswith("# @title Course setup"), setup
+    # Solutions: collapsed headings, their cells hidden.
+    solutions = [c for c in cells if c["heading"].startswith("Solution to Exercise")]
+    assert solutions and all(c["collapsed"] for c in solutions), solutions
+    hidden = [c for c in cells if not c["shown"]]
+    assert len(hidden) >= len(solutions), f"no solution cell is hidden: {len(hidden)}"
+    state = _state(driver)
     roles = sorted({m.group(0) for m in ROLE_TEXT.finditer(state["markdown"])})
     assert not roles, f"The rendered prose of {CHAPTER} shows raw MyST: {roles}"
-    assert NUMBER.search(state["markdown"]), (
-        f"The rendered prose of {CHAPTER} shows no number (glued values lost?)"
+    assert NUMBER.search(state["markdown"]), f"{CHAPTER}'s prose shows no number"
+    # An untrusted notebook's quiz output runs no script: it says to run the cell.
+    if not added:
+        assert "Run this cell" in cells[quiz_index]["output"], cells[quiz_index]
+    # Run the first cells, then the quiz cell: not the whole chapter.
+    for index in range(FIRST_CELLS):
+        if cells[index]["kind"] == "code":
+            ran = _run_cell(driver, index)
+            assert "Error" not in ran["output"], ran
+    assert "Setup: Python 3.11" in _cells(driver)[1]["output"], _cells(driver)[1]
+    ran = _run_cell(driver, quiz_index)
+    WebDriverWait(driver, UI_TIMEOUT_S).until(
+        lambda d: len(d.execute_script(QUIZ_JS) or []) == len(questions),
+        "the quiz cell showed no quiz",
     )
-    assert state["outputs"] > 0 and state["figures"] > 0, (
-        f"After Run All {CHAPTER} shows {state['outputs']} outputs and "
-        f"{state['figures']} figures (expected both > 0); see {shot}"
-    )
+    number = next(i for i, q in enumerate(questions) if q["type"] == "numeric")
+    right, wrong = right_and_wrong(questions[number])
+    try:
+        for value, verdict in ((wrong, "incorrect"), (right, "correct")):
+            state = _answer(driver, number, questions[number], value)
+            assert state["verdict"] == verdict, (value, state)
+            assert state["feedback"] == expected_feedback(questions[number], value)
+        choice = next(i for i, q in enumerate(questions) if q["type"] != "numeric")
+        right, _ = right_and_wrong(questions[choice])
+        state = _answer(driver, choice, questions[choice], right)
+        assert state["verdict"] == "correct", state
+        # axe on the answered quiz, in JupyterLab's (light) theme and code styles.
+        results = axe_audit(driver, ".jp-OutputArea .d2l-quiz")
+        assert results["passes"], "axe checked nothing in the quiz"
+        assert not blocking_violations(results), blocking_violations(results)
+    finally:
+        shot = _screenshot(driver, f"{Path(CHAPTER).stem}-quiz")
+    with capsys.disabled():
+        bundle.record_timing(
+            f"JupyterLab: open {CHAPTER}, run {FIRST_CELLS} cells and the quiz",
+            time.perf_counter() - start,
+        )
+        print(f"  screenshots: {first}, {shot}")

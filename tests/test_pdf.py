@@ -3,12 +3,21 @@
 Every chapter is in it, numbered, in the order of _toc.yml; the numbers the chapters
 glue into their prose are printed; it has as many pictures and figure captions as the
 HTML book has captioned figures; no reference is left as `??` and no markup reached the
-page. Three pages are rendered to PNG in _build/artifacts/pdf/ for a human look.
+page. The lesson first: no setup output, no near-empty page but the title and part
+pages, no warning text, kernel temp path or traceback in the text, and tables set as
+tables. Answers as a printed textbook gives them: each chapter's solutions (and its
+self-check's answers) gathered in a section "Solutions" at its end, each exercise (and
+quiz) pointing to the page of its answer. Pages are rendered to PNG in
+_build/artifacts/pdf/ for a human look, and a chapter's first page to
+_build/artifacts/first-screen/.
 """
 
 import re
 import subprocess
+from collections import Counter
 from pathlib import Path
+
+import jupytext
 
 import pytest
 from myst_nb.core.variables import format_plain_text
@@ -28,6 +37,16 @@ ARTIFACTS = ROOT / "_build" / "artifacts" / "pdf"
 PAGES_PER_CHAPTER = (2, 30)
 FRONT_AND_BACK_PAGES = 12  # title, contents, landing page, part pages, index
 GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([\w-]+)(?::([^`]*))?`")
+MIN_LINES = 5  # text lines of a page (running head and page number included)
+PART_PAGE = re.compile(r"^\s*Part [IVXLC]+\s*$", re.MULTILINE)
+FIRST_SCREENS = ROOT / "_build" / "artifacts" / "first-screen"
+FIRST_SCREEN_CHAPTER = "chapters/softmax_concise"
+SOLUTIONS = re.compile(r"^`{3,}\{solution(-start)?\}", re.MULTILINE)
+NOISE = {
+    "warning text": re.compile(r"\b\w+Warning:"),
+    "a kernel temp path": re.compile(r"/tmp/ipykernel_"),
+    "a traceback": re.compile(r"Traceback \(most recent call last\)"),
+}
 
 
 def one_line(text: str) -> str:
@@ -222,3 +241,183 @@ def test_pages_rendered_for_a_human_look(pdf: Path, pages: list[str]):
         )
         png = stem.with_suffix(".png")
         assert png.stat().st_size > 5_000, f"{png} looks blank"
+
+
+# --- The lesson first: no setup output, no stray pages, no noise ---------------------
+
+
+def test_no_setup_output(pages: list[str]):
+    """The setup cell belongs to the learner notebooks: its line is nowhere."""
+    found = [n for n, page in enumerate(pages, 1) if "Setup: Python" in page]
+    assert not found, f"the setup cell's output is printed on pages {found}"
+
+
+def test_no_near_empty_page(pages: list[str]):
+    """Every page but the title page and the part pages has some text on it."""
+    short = []
+    for number, page in enumerate(pages, 1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        if number == 1 or PART_PAGE.search(page) or len(lines) >= MIN_LINES:
+            continue
+        short.append(f"page {number}: {lines}")
+    assert not short, (
+        f"pages with fewer than {MIN_LINES} lines of text:\n" + "\n".join(short)
+    )
+
+
+def test_no_noise_in_the_text(text: str):
+    """No warning, kernel temp path or traceback reached the page."""
+    found = [
+        f"{what}: ...{text[max(0, m.start() - 80) : m.end() + 80]}..."
+        for what, pattern in NOISE.items()
+        for m in pattern.finditer(text)
+    ]
+    assert not found, "\n".join(found[:10])
+
+
+def prose_tables(name: str) -> list[list[str]]:
+    """Return the header cells of every Markdown table in a chapter's prose."""
+    notebook = jupytext.read(ROOT / f"{name}.md", fmt="md:myst")
+    tables = []
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.splitlines()
+        for index, line in enumerate(lines[1:], 1):
+            if re.fullmatch(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*", line):
+                header = lines[index - 1].strip().strip("|")
+                tables.append([c.strip() for c in header.split("|")])
+    return tables
+
+
+def test_tables_are_set_as_tables(pages: list[str]):
+    """A prose table's header cells share a line of the PDF; no raw pipes printed."""
+    lines = [line for page in pages for line in page.splitlines()]
+    raw = [line for line in lines if re.search(r"\|\s*:?-{3,}", line)]
+    assert not raw, f"raw Markdown table rows in the PDF: {raw[:5]}"
+    for name in chapter_names():
+        for header in prose_tables(name):
+            words = [re.sub(r"\{[^}]+\}`[^`]*`|[`*]", "", c).split()[:1] for c in header]
+            words = [w[0] for w in words if w]
+            assert any(all(w in line for w in words) for line in lines), (
+                f"{name}: the table with header {header} is not set as a table "
+                f"(its header words {words} share no line of the PDF)"
+            )
+
+
+# --- Answers at the end of each chapter, referenced by page -------------------------
+
+
+def plain(text: str) -> str:
+    """Return text on one line, lower case, with LaTeX's non-breaking hyphens as -."""
+    return one_line(text).lower().replace("\u2011", "-").replace("\u2010", "-")
+
+
+def heading(page: str) -> str:
+    """Return the first lines of a page: a chapter's heading, title included."""
+    return " ".join([line for line in page.splitlines() if line.strip()][:5])
+
+
+def chapter_pages(pages: list[str]) -> dict[str, tuple[int, int]]:
+    """Return each chapter's first and last page (0-based, last excluded).
+
+    A chapter opens on a page that starts with "CHAPTER" (the heading's style).
+    """
+    starts = []
+    for name in chapter_names():
+        title = plain(chapter_title(name))
+        found = next(
+            i
+            for i, page in enumerate(pages)
+            if page.lstrip().startswith("CHAPTER") and title in plain(heading(page))
+        )
+        starts.append((name, found))
+    bounds = {}
+    for (name, start), (_, end) in zip(starts, [*starts[1:], ("", len(pages))]):
+        bounds[name] = (start, end)
+    return bounds
+
+
+FOOT = re.compile(
+    r"^\s*(\d+)\s*$"  # a chapter's or part's first page: the number alone
+    r"|^\s*(\d+)\s{3,}(Chapter \d+\.|Bibliography|Index|Python Module Index)"
+    r"|^\s*\d+(\.\d+)*\.?\s.*\S\s{3,}(\d+)\s*$"  # "4.7. Self-check      39"
+)
+
+
+def printed_numbers(pages: list[str]) -> dict[int, int]:
+    """Return the page a printed page number names (0-based index in pages).
+
+    The number is in a page's running foot: alone, before the chapter's name, or after
+    the section's (pdftotext may mix the foot into the page's last lines). Pages are
+    numbered in sequence from the landing page on, so the offset between index and
+    number that most feet agree on holds for every page.
+    """
+    offsets = Counter()
+    for index, page in enumerate(pages):
+        for line in reversed(page.splitlines()):
+            match = FOOT.match(line)
+            if match:
+                number = match.group(1) or match.group(2) or match.group(5)
+                offsets[index - int(number)] += 1
+                break
+    offset = offsets.most_common(1)[0][0]
+    return {index - offset: index for index in range(offset + 1, len(pages))}
+
+
+def test_solutions_gathered_at_each_chapters_end(pages: list[str]):
+    """Each exercise says "Solution on page N"; page N, in the chapter's Solutions
+    section, holds the solution; no solution is printed among the exercises."""
+    for name, (start, end) in chapter_pages(pages).items():
+        expected = len(SOLUTIONS.findall((ROOT / f"{name}.md").read_text()))
+        chapter = "\f".join(pages[start:end])
+        references = [int(n) for n in re.findall(r"Solution on page (\d+)\.", chapter)]
+        assert len(references) == expected, (
+            f"{name}: {len(references)} 'Solution on page N' for {expected} solutions"
+        )
+        if not expected:
+            continue
+        heading = re.search(r"^\s*\d+\.\d+ Solutions\s*$", chapter, re.MULTILINE)
+        assert heading, f"{name}: no section 'Solutions'"
+        before, after = chapter[: heading.start()], chapter[heading.end() :]
+        assert "Solution to Exercise" not in before, (
+            f"{name}: a solution is printed before the chapter's Solutions section"
+        )
+        assert after.count("Solution to Exercise") == expected
+        solutions_page = start + before.count("\f")
+        numbers = printed_numbers(pages)
+        for page in references:
+            index = numbers.get(page)
+            assert index is not None and solutions_page <= index < end, (
+                f"{name}: 'Solution on page {page}' is not a page of its Solutions"
+            )
+            assert "Solution to Exercise" in pages[index] + pages[index + 1][:800], (
+                f"{name}: page {page} holds no solution"
+            )
+
+
+def test_quiz_answers_referenced_by_page(pages: list[str]):
+    """A printed quiz says "Answers on page N"; page N holds its answers."""
+    text = "\f".join(pages)
+    references = [int(n) for n in re.findall(r"Answers on page (\d+)\.", text)]
+    numbers = printed_numbers(pages)
+    for page in references:
+        index = numbers.get(page)
+        assert index is not None, f"'Answers on page {page}': no such page"
+        assert "Answers to the self-check" in pages[index], page
+    print(f"\n{len(references)} quizzes printed, answers at the chapters' ends")
+
+
+def test_first_page_of_a_chapter_rendered(pdf: Path, pages: list[str]):
+    """The first page of a chapter, as a PNG in _build/artifacts/first-screen/."""
+    start, _ = chapter_pages(pages)[FIRST_SCREEN_CHAPTER]
+    FIRST_SCREENS.mkdir(parents=True, exist_ok=True)
+    stem = FIRST_SCREENS / f"pdf-{Path(FIRST_SCREEN_CHAPTER).name}"
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-f", str(start + 1), "-l", str(start + 1), "-png",
+         "-singlefile", str(pdf), str(stem)],
+        check=True,
+    )
+    title = chapter_title(FIRST_SCREEN_CHAPTER)
+    assert title.lower() in one_line(pages[start]).lower()
+    assert stem.with_suffix(".png").stat().st_size > 5_000

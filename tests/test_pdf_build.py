@@ -7,6 +7,8 @@ import pytest
 
 from scripts import pdf_build
 
+ROOT = Path(__file__).resolve().parents[1]
+
 CLEAN = r"""\documentclass{article}
 \usepackage{fontspec}
 \setmainfont{FreeSerif}
@@ -86,3 +88,164 @@ def test_overfull_tolerance():
     )
     assert len(pdf_build.overfull_lines(log)) == 1
     assert len(pdf_build.overfull_lines(log, tolerance_pt=1.0)) == 2
+
+
+# --- Solutions and quiz answers gathered at the end of a chapter (_ext/learner_doctree)
+
+TOY_QUIZ = {
+    "quiz": [
+        {"question": "How many classes has Fashion-MNIST?", "type": "numeric",
+         "answers": [{"type": "range", "range": [9.5, 10.5], "correct": True,
+                      "feedback": "Ten kinds of garment."},
+                     {"type": "default", "feedback": "Count the labels."}]},
+        {"question": "Which loss takes logits?", "type": "multiple_choice",
+         "answers": [{"answer": "Cross-entropy with softmax", "correct": True,
+                      "feedback": "It applies the softmax itself."},
+                     {"answer": "L2", "correct": False, "feedback": "A regression loss."}]},
+    ],
+    "ex-toy-number": [
+        {"question": "How many parameters?", "type": "numeric",
+         "answers": [{"type": "value", "value": 7850, "correct": True,
+                      "feedback": "Weights and biases."},
+                     {"type": "default", "feedback": "Count weights and biases."}]},
+    ],
+}
+TOY_CHAPTER = """\
+---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+(chap-toy)=
+# A toy chapter
+
+Some text.
+
+```{{code-cell}} ipython3
+import d2l_helpers as d2l
+```
+
+## Self-check
+
+```{{code-cell}} ipython3
+d2l.show_quiz("toy", folder={folder!r})
+```
+
+## Exercises
+
+```{{exercise-start}} A number (easy)
+:label: ex-toy-number
+```
+
+How many parameters has the model?
+
+```{{code-cell}} ipython3
+d2l.show_quiz("toy", "ex-toy-number", folder={folder!r})
+```
+
+```{{exercise-end}}
+```
+
+```{{exercise}} A question (medium)
+:label: ex-toy-question
+
+Why does it work?
+```
+
+## Solutions
+
+```{{solution-start}} ex-toy-number
+:class: dropdown
+```
+
+It has 7850 parameters:
+
+```{{code-cell}} ipython3
+print(784 * 10 + 10)
+```
+
+```{{solution-end}}
+```
+
+```{{solution}} ex-toy-question
+:class: dropdown
+
+Because THEPROSESOLUTION.
+```
+
+## Summary
+
+The end of the chapter.
+"""
+TOY_CONFIG = """\
+title: A toy book
+execute:
+  execute_notebooks: force
+latex:
+  use_jupyterbook_latex: true
+sphinx:
+  extra_extensions: [sphinx_exercise]
+  local_extensions:
+    learner_doctree: _ext/
+  config:
+    nb_render_markdown_format: myst
+"""
+
+
+def toy_book_tex(folder: Path) -> str:
+    """Build the toy book's LaTeX (no PDF) with the book's doctree extension."""
+    import json
+    import shutil
+    import sys
+
+    quizzes = folder / "quizzes"
+    quizzes.mkdir()
+    (quizzes / "toy.json").write_text(json.dumps(TOY_QUIZ))
+    (folder / "_ext").mkdir()
+    shutil.copyfile(ROOT / "_ext" / "learner_doctree.py",
+                    folder / "_ext" / "learner_doctree.py")
+    (folder / "_config.yml").write_text(TOY_CONFIG)
+    (folder / "_toc.yml").write_text(
+        "format: jb-book\nroot: index\nchapters:\n  - file: toy\n")
+    (folder / "index.md").write_text("# A toy book\n\nThe landing page.\n")
+    (folder / "toy.md").write_text(TOY_CHAPTER.format(folder=str(quizzes)))
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("jupyter-book")), "build", str(folder),
+         "--builder", "latex", "--path-output", str(folder)],
+        capture_output=True, text=True, timeout=600)
+    tex = next((folder / "_build" / "latex").glob("*.tex"), None)
+    assert tex is not None, result.stdout[-3000:] + result.stderr[-3000:]
+    return tex.read_text()
+
+
+@pytest.mark.slow
+def test_solutions_and_quiz_answers_gathered_at_the_chapters_end(tmp_path: Path):
+    tex = toy_book_tex(tmp_path)
+    chapter = tex[tex.index(r"\chapter{A toy chapter}"):]
+    solutions = chapter.index(r"\section{Solutions}")
+    exercises = chapter.index(r"\section{Exercises}")
+    summary = chapter.index(r"\section{Summary}")
+    # The exercises refer to their solutions' pages; no solution among them.
+    before = chapter[:solutions]
+    assert before.count(r"Solution on page~\pageref*{d2l-solution-") == 2
+    assert "Solution to Exercise" not in before and "THEPROSESOLUTION" not in before
+    # The chapter's own "Solutions" section, emptied, is gone; the gathered one is last.
+    assert chapter.count(r"\section{Solutions}") == 1
+    assert exercises < summary < solutions
+    after = chapter[solutions:]
+    assert after.count("Solution to Exercise") == 2 and "THEPROSESOLUTION" in after
+    # Quizzes: questions where they stand, without their code cell; answers at the end,
+    # the exercise's self-check answered in its solution.
+    assert "show\\PYGZus{}quiz" not in chapter and "show_quiz" not in chapter
+    assert "How many classes has Fashion" in before
+    assert before.count(r"Answers on page~\pageref*{d2l-quiz-answers-") == 2
+    assert "Ten kinds of garment." not in before and "Ten kinds of garment." in after
+    assert "Answers to the self\\sphinxhyphen{}check}" in after
+    exercise_answers = after.index("Answers to the self\\sphinxhyphen{}check of this")
+    assert exercise_answers < after.index("Weights and biases.")
+    assert after.index("Solution to Exercise") < exercise_answers
