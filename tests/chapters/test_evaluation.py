@@ -220,6 +220,7 @@ def test_confident_mistakes_and_top_k(values):
     assert top1 == pytest.approx(values["evaluation_test_acc"], abs=0.05)
     assert top1 < top2 < top3 <= 100
     assert top2 > 90 and top3 > 96
+    assert top2 - top1 > (100 - top1) / 2  # most mistakes are second guesses
 
 
 def test_calibration_is_small_but_real(values):
