@@ -259,7 +259,7 @@ class ReliabilityBins:
     accuracy: np.ndarray
 
     def calibration_error(self) -> float:
-        """Return the expected calibration error: sum_b (n_b / n) |acc_b - conf_b|."""
+        """Return the ECE: ``sum(n_b / n * abs(acc_b - conf_b))`` over the bins b."""
         filled = self.counts > 0
         gaps = np.abs(self.accuracy[filled] - self.confidence[filled])
         return float(np.sum(self.counts[filled] * gaps) / self.counts.sum())
@@ -298,8 +298,9 @@ def expected_calibration_error(
 ) -> float:
     """Return the expected calibration error (ECE) with num_bins equal-width bins.
 
-    ECE = sum over bins of (share of the examples in the bin) x |accuracy in the bin
-    - mean confidence in the bin| (Naeini et al. 2015, Guo et al. 2017).
+    ECE = sum over the bins of (share of the examples in the bin) times the absolute
+    difference between the bin's accuracy and its mean confidence (Naeini et al.
+    2015, Guo et al. 2017).
     """
     return reliability_bins(confidence, correct, num_bins).calibration_error()
 
