@@ -88,6 +88,16 @@ def test_selection_verdict_follows_the_intervals(values):
     assert "nothing measurably beats it" in values["evaluation_lr_decision"]
 
 
+def test_bonferroni_note_follows_the_wider_intervals(values, selection):
+    best = RATES.index(values["evaluation_lr_best"])
+    diff = selection - selection[:, [best]]
+    half = stats.t.ppf(1 - 0.05 / 6, 4) * diff.std(axis=0, ddof=1) / math.sqrt(5)
+    worse = [lr for lr, d, h in zip(RATES, diff.mean(axis=0), half) if -d > h]
+    assert values["evaluation_lr_bonferroni_worse"] == worse
+    # Bonferroni only widens the intervals: nothing becomes worse that was not before
+    assert set(worse) <= set(RATES) - set(values["evaluation_lr_tied"])
+
+
 def test_selection_robust_claims(values, selection):
     # 0.1 reaches about 80-83% after three epochs; 0.03 is far steadier than 1
     assert 79.0 < values["evaluation_lr0p1_mean"] < 84.0
