@@ -98,9 +98,9 @@ def test_verdicts_follow_the_intervals(values):
             resolved = values[f"{prefix}_low"] > 0 or values[f"{prefix}_high"] < 0
             verdict = values[f"{prefix}_verdict"]
             assert verdict == (
-                "an effect the three seeds resolve"
+                "a difference the three seeds resolve"
                 if resolved
-                else "within what three seeds can resolve"
+                else "not resolved by three seeds"
             )
 
 
