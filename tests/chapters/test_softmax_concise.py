@@ -93,7 +93,7 @@ def test_hybridize_timing_and_verdict_agree(values):
     # (the chapter says so); the timings must be real, though.
     assert value(values, "imperative_seconds") > 0
     assert value(values, "hybrid_seconds") > 0
-    assert value(values, "num_steps") == 100
+    assert value(values, "num_steps") == 60
 
 
 def test_grad_req_add_doubles_the_gradient(values):

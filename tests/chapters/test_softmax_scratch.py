@@ -77,21 +77,17 @@ def test_d2l_train_ch3_is_our_loop(values):
     # only by the order of summation.
     assert value(values, "packaged_acc_gap") < ONE_IMAGE / 10
     assert value(values, "packaged_loss_gap") < 1e-5
-    # The reference of the comparisons is that packaged run after three epochs,
-    # whose test accuracies are those of our own run's first three epochs.
+    # The reference of the comparisons is that packaged run after two epochs,
+    # whose test accuracy is that of our own run's second epoch.
     curve = value(values, "test_curve")
-    for epoch in (1, 2, 3):
-        assert value(values, f"ref_acc_{epoch}") == pytest.approx(
-            100 * curve[epoch - 1]
-        )
-    assert value(values, "ref_acc") == pytest.approx(value(values, "ref_acc_3"))
+    assert value(values, "ref_acc") == pytest.approx(100 * curve[1])
 
 
 def test_gluonbook_call_is_our_gluonbook_updater(values):
     assert value(values, "old_call_acc_gap") < ONE_IMAGE / 10
     assert value(values, "old_call_loss_gap") < 1e-5
-    history = value(values, "run_histories")["gluonbook"]
-    assert len(history) == 3
+    for history in value(values, "run_histories").values():
+        assert len(history) == 2
 
 
 def test_zero_start_gradient(values):
@@ -133,9 +129,15 @@ def test_gluonbook_step_small_in_weights_visible_in_predictions(values):
     assert value(values, "gluonbook_direction") == direction
     z = value(values, "gluonbook_abs_diff") / value(values, "gluonbook_se")
     assert value(values, "gluonbook_z") == pytest.approx(z)
-    # "the test accuracy of the reference moves from epoch to epoch"
-    accs = [value(values, f"ref_acc_{epoch}") for epoch in (1, 2, 3)]
-    assert max(accs) - min(accs) > 0.5
+
+
+def test_test_accuracy_moves_from_epoch_to_epoch(values):
+    curve = [100 * a for a in value(values, "test_curve")]
+    drops = [curve[i] - curve[i + 1] for i in range(len(curve) - 1)]
+    assert value(values, "largest_drop") == pytest.approx(max(drops))
+    assert value(values, "drop_epoch") == drops.index(max(drops)) + 2
+    assert value(values, "num_drops") == sum(d > 0 for d in drops)
+    assert value(values, "largest_drop") > 0.3  # "fell ... by as much as"
 
 
 def test_another_seed_moves_the_weights_most(values):
