@@ -127,6 +127,12 @@ def test_momentum_is_not_a_larger_learning_rate(values):
         assert value(values, f"{key}_spread") == pytest.approx(
             max(accs[name]) - min(accs[name])
         )
+    worst = max(
+        100 * math.sqrt(a / 100 * (1 - a / 100) / NUM_TEST)
+        for setting in accs.values()
+        for a in setting
+    )
+    assert value(values, "valid_se") == pytest.approx(worst)
     # "the ranges do not overlap: momentum got further than plain SGD at 0.1 ...
     # and also further than the larger learning rate itself"
     assert value(values, "momentum_low") > value(values, "plain_high")

@@ -21,6 +21,13 @@ def test_parameters_and_pick_example(values):
     assert value(values, "num_params") == 784 * 10 + 10
     assert value(values, "W_shape") == [784, 10]  # d x q: examples are rows
     assert value(values, "picked") == pytest.approx([0.1, 0.5], abs=1e-7)
+    assert value(values, "example_acc") == 0.5  # one of two rows: exact
+
+
+def test_minibatches_of_an_epoch(values):
+    assert value(values, "num_train") == 60_000
+    assert value(values, "full_batches") == 234
+    assert value(values, "last_batch") == 96
 
 
 def test_untrained_model_guesses(values):
