@@ -91,8 +91,10 @@ def test_d2l_train_ch3_is_our_loop(values):
 
 
 def test_gluonbook_call_is_our_gluonbook_updater(values):
-    assert value(values, "old_call_acc_gap") < ONE_IMAGE / 10
-    assert value(values, "old_call_loss_gap") < 1e-5
+    # Same start, same minibatches, same arithmetic: identical weights; d2l's form
+    # differs through the last minibatch of 136 images.
+    assert value(values, "old_call_gap") <= 1e-7
+    assert value(values, "d2l_form_gap") > 1e-4
     for history in value(values, "run_histories").values():
         assert len(history) == 2
 
@@ -171,7 +173,6 @@ def test_overflow_exercise(values):
 def test_last_batch_exercise(values):
     assert value(values, "largest_divisor") == 250
     assert value(values, "form_gap_250") <= 1e-7  # no partial batch: same arithmetic
-    assert value(values, "form_gap_256") > 1e-4  # a last batch of 136: different
 
 
 def test_gradient_exercise(values):
