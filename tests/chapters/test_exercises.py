@@ -38,7 +38,7 @@ def test_train_many_computes_what_train_ch3_computes(values):
     # Same seed, same minibatches, same initial weights: the same SGD steps.
     assert values["exercises_check_acc_gap"] < 2e-4  # two images of 10,000 at most
     assert values["exercises_check_weight_gap"] < 1e-4
-    assert 70 < values["exercises_check_val_acc"] < 85
+    assert 65 < values["exercises_check_val_acc"] < 85
 
 
 def test_verdicts_say_what_the_intervals_say(values):
@@ -58,7 +58,7 @@ def test_batch_size_sets_the_number_of_updates(values):
 
 
 def test_large_batches_learn_less_small_ones_no_more_than_the_noise(values):
-    assert values["exercises_base_epochs"] == 3
+    assert values["exercises_base_epochs"] == 2
     # 1024 minus 256: beyond the noise ("they have simply taken four times fewer steps")
     assert values["exercises_bs1024_minus_256"] < 0
     assert beyond_noise(values, "exercises_bs1024_minus_256")
@@ -79,8 +79,8 @@ def test_learning_rate_too_small_is_slow_and_large_rates_are_a_lottery(values):
     # "0.03 trails 0.1": the sign is part of the sentence
     assert values["exercises_lr0p03_minus_0p1"] < 0
     sds = [values[f"exercises_lr{k}_sd"] for k in ("0p03", "0p1", "0p3", "1")]
-    assert sds[0] < sds[1] < sds[2] < sds[3]  # "grows from ... to ..."
-    assert sds[3] > 3 * sds[1]
+    assert max(sds[:2]) < min(sds[2:])  # "... at 0.03 and 0.1, but ... at 0.3 and 1"
+    assert max(sds[2:]) > 3 * sds[1]
     # the text lists the four means; 0.1 is not beaten beyond the noise by any rate
     for k in ("0p03", "0p3", "1"):
         low, high = interval(values, f"exercises_lr{k}_acc")
@@ -91,7 +91,9 @@ def test_epochs_the_second_helps_then_gains_of_the_size_of_the_noise(values):
     assert values["exercises_ep2_minus_1"] > 0
     assert beyond_noise(values, "exercises_ep2_minus_1")
     assert values["exercises_ep1_acc"] < values["exercises_ep2_acc"]
-    assert abs(values["exercises_ep6_minus_3"]) < 4
+    # "the gains shrink": the next three epochs together add less than the second
+    assert values["exercises_ep5_minus_2"] < values["exercises_ep2_minus_1"]
+    assert values["exercises_ep5_minus_2"] > -1
     # "about a point" of noise after the first epochs at learning rate 0.1
     assert 0.3 < values["exercises_lr0p1_sd"] < 2.5
 
@@ -113,7 +115,7 @@ def test_the_gap_says_noise_not_overfitting_on_fifty_thousand_images(values):
     assert se == pytest.approx(100 * math.sqrt(2 * p * (1 - p) / 10_000), rel=1e-4)
     assert values["exercises_max_abs_gap"] < 3 * se
     for k in ("0p03", "0p1", "0p3", "1"):
-        for epoch in (2, 6):
+        for epoch in (2, 5):
             assert abs(values[f"exercises_lr{k}_gap{epoch}"]) < 3 * se
     # "it does not widen"
     assert not beyond_noise(values, "exercises_gap_widening")
@@ -123,7 +125,7 @@ def test_the_gap_says_noise_not_overfitting_on_fifty_thousand_images(values):
     assert values["exercises_big_falls_train_too"] >= 0.8 * falls
 
 
-def test_small_rate_is_smooth_but_behind_after_six_epochs(values):
+def test_small_rate_is_smooth_but_behind_after_five_epochs(values):
     assert values["exercises_lr0p03_final"] < values["exercises_lr0p1_final"]
 
 
@@ -133,7 +135,7 @@ def test_early_stopping_choice_and_the_one_test_measurement(values):
     assert values["exercises_runner_up_lr"] != chosen
     assert values["exercises_chosen_minus_runner_up"] >= 0
     epochs = values["exercises_chosen_epochs"]
-    assert len(epochs) == 5 and all(1 <= e <= 6 for e in epochs)
+    assert len(epochs) == 5 and all(1 <= e <= 5 for e in epochs)
     assert 80 < values["exercises_chosen_val"] < 87
     # The test accuracy is close to, and below, the optimistic validation accuracy.
     gap = values["exercises_test_minus_val"]
@@ -149,9 +151,10 @@ def test_patience_replay(values):
     stops = values["exercises_patience_stops"]
     assert values["exercises_patience"] == 2
     assert values["exercises_num_runs"] == 20 == sum(len(row) for row in stops)
-    assert values["exercises_patience_runs_epochs"] == 20 * 6
+    assert values["exercises_long_epochs"] == 5
+    assert values["exercises_patience_runs_epochs"] == 20 * 5
     assert values["exercises_patience_saved"] == sum(
-        6 - s for row in stops for s in row
+        5 - s for row in stops for s in row
     )
     best = values["exercises_best_epochs"]
     early = sum(
@@ -187,4 +190,4 @@ def test_no_weight_decay_helps_and_the_largest_hurts(values):
     trains = [values[f"exercises_wd{k}_train"] for k in ("0", *keys)]
     assert trains[0] >= trains[-1] + 5
     assert values["exercises_wd0_val_gain"] == 0.0
-    assert values["exercises_wd_epochs_measured"][-1] == 40
+    assert values["exercises_wd_epochs_measured"] == [10, 20, 30, 40]
