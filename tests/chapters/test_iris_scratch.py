@@ -123,7 +123,7 @@ def test_learning_rate_chosen_by_validation_loss_with_intervals(values):
     assert values["iris_scratch_chosen_test_se"] == pytest.approx(
         binomial_se(values["iris_scratch_chosen_test_acc"], 45)
     )
-    assert 6.5 < values["iris_scratch_val_acc_se"] < 8  # "about 7 points"
+    assert 5 < values["iris_scratch_val_acc_se"] < 9.2  # 30 flowers: "about 7"
 
 
 def test_step_budgets_compared_with_fashion_mnist(values):
