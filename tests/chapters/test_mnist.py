@@ -31,9 +31,18 @@ def test_dense_flattens_and_the_loss_takes_indices(values):
     assert values["mnist_onehot_diff"] < 1e-5
 
 
+def binomial_se(percent: float, n: int = 10_000) -> float:
+    """Return the standard error, in points, of an accuracy in percent on n examples."""
+    p = percent / 100
+    return 100 * math.sqrt(p * (1 - p) / n)
+
+
 def test_reaches_about_92_percent(values):
     # TensorFlow's tutorial reports about 92%; runs on other machines land nearby.
     assert 90.5 <= values["mnist_test_acc"] <= 93.5
+    assert values["mnist_test_se"] == pytest.approx(
+        binomial_se(values["mnist_test_acc"])
+    )
     assert abs(values["mnist_test_err"] - (100 - values["mnist_test_acc"])) < 1e-9
     history = values["mnist_test_acc_history"]
     assert abs(100 * history[-1] - values["mnist_test_acc"]) < 1e-9
@@ -64,6 +73,11 @@ def test_fashion_mnist_is_the_harder_task(values):
     ratio = fashion_err / values["mnist_test_err"]
     assert abs(values["mnist_error_ratio"] - ratio) < 1e-6
     assert ratio > 1.5
+    # "far beyond chance": the gap is many standard errors
+    se = values["mnist_fashion_test_se"]
+    assert se == pytest.approx(binomial_se(values["mnist_fashion_test_acc"]))
+    gap = values["mnist_test_acc"] - values["mnist_fashion_test_acc"]
+    assert gap > 10 * (se + values["mnist_test_se"])
 
 
 def test_templates_resemble_their_own_class(values):
@@ -80,9 +94,26 @@ def test_shifting_the_digits_hurts(values):
     assert values["mnist_shift4_acc"] < 50
 
 
-def test_learning_rate_chosen_on_validation_then_tested_once(values):
+def test_learning_rate_chosen_on_validation_with_intervals_then_tested_once(values):
     val_accs = {float(lr): acc for lr, acc in values["mnist_lr_val_accs"].items()}
-    assert values["mnist_chosen_lr"] == max(val_accs, key=val_accs.get)
-    assert abs(values["mnist_chosen_val_acc"] - 100 * max(val_accs.values())) < 1e-9
-    assert values["mnist_lr0p03_val_acc"] < values["mnist_chosen_val_acc"]
+    halves = {float(lr): h for lr, h in values["mnist_lr_val_halves"].items()}
+    assert set(val_accs) == {0.1, 0.3, 1.0}
+    assert all(0 < h < 3 for h in halves.values())
+    chosen = values["mnist_chosen_lr"]
+    assert chosen == max(val_accs, key=val_accs.get)
+    ranked = sorted(val_accs, key=val_accs.get, reverse=True)
+    assert values["mnist_second_lr"] == ranked[1]
+    assert values["mnist_chosen_val_acc"] == pytest.approx(val_accs[chosen])
+    assert values["mnist_chosen_val_acc_ci"] == pytest.approx(halves[chosen])
+    assert values["mnist_lr_gap"] == pytest.approx(
+        val_accs[chosen] - val_accs[ranked[1]]
+    )
+    # "the larger rates do better, not which of them is best"
+    assert chosen in (0.3, 1.0) and ranked[1] in (0.3, 1.0)
+    assert abs(values["mnist_lr_gap"]) <= values["mnist_lr_gap_ci"]
+    assert values["mnist_lr_gap_verdict"].startswith("within the noise")
+    # "0.1 ... behind the chosen one" beyond the noise
+    assert values["mnist_lr0p1_val_acc"] == pytest.approx(val_accs[0.1])
+    assert values["mnist_chosen_minus_0p1"] > values["mnist_chosen_minus_0p1_ci"] > 0
     assert 90.0 <= values["mnist_chosen_test_acc"] <= 94.0
+    assert 0 < values["mnist_chosen_test_acc_ci"] < 2
