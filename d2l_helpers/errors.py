@@ -67,5 +67,17 @@ class CallFormError(TrainingError, TypeError):
     """
 
 
+class EvaluationError(D2LError, ValueError):
+    """An evaluation helper got inputs it cannot measure.
+
+    For example labels and predictions of different sizes, an accuracy outside
+    [0, 1], or fewer than two repetitions for an interval.
+    """
+
+
+class QuizError(D2LError):
+    """A quiz file or question set is missing or malformed."""
+
+
 class DeviceError(D2LError):
     """A device was named that cannot be used: an unknown name, or a missing GPU."""

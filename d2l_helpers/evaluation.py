@@ -30,6 +30,7 @@ from scipy import stats
 
 from .data import as_array_kind
 from .devices import to_device, try_gpu
+from .errors import EvaluationError
 from .plotting import use_svg_display
 
 __all__ = [
@@ -64,9 +65,13 @@ def accuracy_standard_error(accuracy: float, num_examples: int) -> float:
     Pass the measured accuracy as p (the usual plug-in estimate).
     """
     if num_examples < 1:
-        raise ValueError(f"num_examples must be positive, got {num_examples}.")
+        raise EvaluationError(
+            f"num_examples must be positive, got {num_examples}: pass the set's size."
+        )
     if not 0.0 <= accuracy <= 1.0:
-        raise ValueError(f"accuracy must lie in [0, 1], got {accuracy}.")
+        raise EvaluationError(
+            f"accuracy must lie in [0, 1], got {accuracy}: pass a fraction, not %."
+        )
     return math.sqrt(accuracy * (1.0 - accuracy) / num_examples)
 
 
@@ -79,7 +84,10 @@ def wilson_interval(
     where small test sets (45 Iris flowers) put accuracies.
     """
     if not 0 <= num_correct <= num_examples or num_examples < 1:
-        raise ValueError("need 0 <= num_correct <= num_examples, num_examples >= 1.")
+        raise EvaluationError(
+            f"got num_correct={num_correct} of num_examples={num_examples}: "
+            "need 0 <= num_correct <= num_examples and num_examples >= 1."
+        )
     z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
     n, p = num_examples, num_correct / num_examples
     center = (p + z**2 / (2 * n)) / (1 + z**2 / n)
@@ -99,7 +107,9 @@ def mean_interval(
     values = np.asarray(values, dtype=np.float64)
     n = values.shape[axis]
     if n < 2:
-        raise ValueError("an interval needs at least two repetitions.")
+        raise EvaluationError(
+            f"an interval needs at least two repetitions, got {n}: run more seeds."
+        )
     mean = values.mean(axis=axis)
     sem = values.std(axis=axis, ddof=1) / math.sqrt(n)
     return mean, stats.t.ppf(0.5 + confidence / 2, df=n - 1) * sem
@@ -146,7 +156,10 @@ def mcnemar_test(
     correct_a = np.asarray(correct_a, dtype=bool)
     correct_b = np.asarray(correct_b, dtype=bool)
     if correct_a.shape != correct_b.shape or correct_a.ndim != 1:
-        raise ValueError("correct_a and correct_b must be 1-D and of the same length.")
+        raise EvaluationError(
+            f"correct_a {correct_a.shape} and correct_b {correct_b.shape} must be 1-D "
+            "and of the same length: score both models on the same test examples."
+        )
     n = len(correct_a)
     b = int(np.sum(correct_a & ~correct_b))
     c = int(np.sum(~correct_a & correct_b))
@@ -172,7 +185,10 @@ def confusion_matrix(
     labels = np.asarray(labels, dtype=np.int64).ravel()
     predictions = np.asarray(predictions, dtype=np.int64).ravel()
     if labels.shape != predictions.shape:
-        raise ValueError("labels and predictions must have the same length.")
+        raise EvaluationError(
+            f"labels {labels.shape} and predictions {predictions.shape} must have the "
+            "same shape: predict every example of the labels' set once."
+        )
     flat = np.bincount(labels * num_classes + predictions, minlength=num_classes**2)
     return flat.reshape(num_classes, num_classes)
 
@@ -279,7 +295,10 @@ def reliability_bins(
     confidence = np.asarray(confidence, dtype=np.float64).ravel()
     correct = np.asarray(correct, dtype=np.float64).ravel()
     if confidence.shape != correct.shape:
-        raise ValueError("confidence and correct must have the same length.")
+        raise EvaluationError(
+            f"confidence {confidence.shape} and correct {correct.shape} must have the "
+            "same shape: give one confidence per scored example."
+        )
     edges = np.linspace(0.0, 1.0, num_bins + 1)
     index = np.clip(
         np.ceil(confidence * num_bins).astype(np.int64) - 1, 0, num_bins - 1
@@ -463,7 +482,9 @@ def train_softmax_grid(
     """
     rates = [float(lr) for lr in learning_rates]
     if not rates or min(rates) <= 0:
-        raise ValueError("give at least one learning rate, all positive.")
+        raise EvaluationError(
+            f"learning rates {list(rates)}: give at least one, all positive."
+        )
     device = device or try_gpu()
     mx.random.seed(seed)
     np.random.seed(seed)

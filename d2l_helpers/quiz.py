@@ -44,7 +44,7 @@ from typing import Any
 from jupyterquiz.dynamic.loader import load_questions_script
 from jupyterquiz.dynamic.renderer import build_styles, render_div
 
-from .errors import D2LError
+from .errors import QuizError
 
 QUIZ_PACKAGE = "d2l_helpers.quizzes"
 DEFAULT_SET = "quiz"
@@ -185,10 +185,6 @@ FALLBACK = (
 )
 CODE = re.compile(r"`([^`]+)`")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
-
-
-class QuizError(D2LError):
-    """A quiz file or question set is missing or malformed."""
 
 
 def quiz_file(chapter: str, folder: Path | str | None = None) -> Path:

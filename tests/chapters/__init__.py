@@ -1,0 +1,1 @@
+"""Checks of each chapter's glued numbers, one file per chapter (test_<chapter>.py)."""
