@@ -17,10 +17,11 @@ ROUTES = (
     "made from the course bundle (see its README.md), or the repository's dev "
     "container (VS Code, Codespaces)"
 )
-if not (3, 10) <= tuple(sys.version_info[:2]) <= (3, 11):
+if tuple(sys.version_info[:2]) != (3, 11):
     raise RuntimeError(
-        "This course needs Python 3.10 or 3.11 (MXNet 1.9.1 and NumPy 1.23.5 do not "
-        "install on 3.12 or later; the course's helpers need 3.10), not "
+        "This course needs Python 3.11 (MXNet 1.9.1 and NumPy 1.23.5 do not install "
+        "on 3.12 or later; the pinned packages need 3.11, and 3.10 is past its end of "
+        "life), not "
         f"{sys.version_info[0]}.{sys.version_info[1]}. On Colab, "
         "choose Runtime -> Change runtime type -> Runtime version '2025.07' (Python "
         f"3.11), then run this cell again. Elsewhere use {ROUTES}."

@@ -9,14 +9,19 @@ Every learner notebook (bundle and ``_build/notebooks/``) is checked for raw MyS
 test-only cells, and the setup cell must refuse what MXNet cannot run on.
 """
 
+import glob
 import json
+import os
 import re
+import shutil
 import subprocess
+import tomllib
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from packaging.specifiers import SpecifierSet
 
 import course_bundle as bundle
 import learner_checks as checks
@@ -59,6 +64,20 @@ README_STEPS = (
     "Fashion-MNIST",
 )
 REFUSAL_TIMEOUT_S = 120
+# The one supported Python range, as pyproject states it; the setup cell, both READMEs
+# and the bundle's venv must agree with it.
+PYPROJECT = tomllib.loads((bundle.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+SUPPORTED = SpecifierSet(PYPROJECT["project"]["requires-python"])
+MINORS = [f"3.{minor}" for minor in range(8, 15)]
+SUPPORTED_MINORS = [v for v in MINORS if f"{v}.0" in SUPPORTED]
+# The versions just outside the range, which the setup cell must refuse for real.
+NEIGHBOURS = [
+    v
+    for i, v in enumerate(MINORS)
+    if v not in SUPPORTED_MINORS
+    and {MINORS[max(i - 1, 0)], MINORS[min(i + 1, len(MINORS) - 1)]}
+    & set(SUPPORTED_MINORS)
+]
 # The setup cell: its template with the repository URL and branch filled in.
 SETUP_TEMPLATE = bundle.learner_bundle.COURSE / "setup_cell.py"
 SETUP_CELL = re.compile(
@@ -151,6 +170,23 @@ def test_requirements_install_into_a_fresh_venv(course: Bundle) -> None:
     )
     bundle.record_timing(
         "fresh venv + pip install -r requirements.txt", course.install_s
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.makes_course_venv
+def test_bundle_venv_runs_a_supported_python(course: Bundle) -> None:
+    # The fresh venv that runs every notebook below is a real interpreter of the range.
+    result = subprocess.run(
+        [str(course.python), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() in SUPPORTED, (
+        f"the bundle's venv runs Python {result.stdout.strip()}, outside "
+        f"requires-python {SUPPORTED}"
     )
 
 
@@ -342,7 +378,7 @@ def test_nothing_refers_to_the_repository() -> None:
 # --- The setup cell refuses what MXNet cannot run on --------------------------------
 
 
-def _run_setup_cell(tmp_path: Path, fake: dict) -> str:
+def _run_setup_cell(tmp_path: Path, fake: dict, python: str = bundle.PYTHON) -> str:
     """Run the setup cell under a faked interpreter or platform; return its output."""
     source = _first_code_source(_zip_notebook(BUNDLE_NOTEBOOKS[0]))
     cell = tmp_path / "setup_cell.py"
@@ -357,7 +393,7 @@ def _run_setup_cell(tmp_path: Path, fake: dict) -> str:
     script.write_text(FAKE_RUN)
     # -I -S: no site-packages, as on a machine where nothing is installed yet.
     result = subprocess.run(
-        [bundle.PYTHON, "-I", "-S", str(script), str(cell), json.dumps(fake)],
+        [python, "-I", "-S", str(script), str(cell), json.dumps(fake)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -389,6 +425,62 @@ def test_setup_cell_refuses_python_313(tmp_path: Path) -> None:
         output,
         (r"2025\.07", "Binder", "venv|virtual environment", r"3\.11"),
         "Python 3.13",
+    )
+
+
+def test_one_python_range_everywhere(tmp_path: Path) -> None:
+    # pyproject's requires-python is the range; the setup cell accepts exactly it, and
+    # both READMEs name it and no version outside it.
+    assert SUPPORTED_MINORS, f"requires-python {SUPPORTED} admits no Python 3 version"
+    accepted = []
+    for version in MINORS:
+        major, minor = map(int, version.split("."))
+        output = _run_setup_cell(tmp_path, {"version": [major, minor, 0, "final", 0]})
+        if "needs Python" not in output:
+            accepted.append(version)
+    assert accepted == SUPPORTED_MINORS, (
+        f"the setup cell accepts {accepted}, pyproject's requires-python {SUPPORTED}"
+    )
+    for readme in (bundle.ROOT / "README.md", SETUP_TEMPLATE.parent / "README.md"):
+        text = readme.read_text(encoding="utf-8")
+        named = set(re.findall(r"Python (3\.\d+)", text))
+        assert set(SUPPORTED_MINORS) <= named, (
+            f"{readme} does not name {SUPPORTED_MINORS}"
+        )
+        outside = {v for v in named if v in MINORS and v not in SUPPORTED_MINORS}
+        claims = [v for v in outside if re.search(rf"Python {v} or|or {v}\b", text)]
+        assert not claims, f"{readme} offers Python {claims}, outside {SUPPORTED}"
+
+
+def _real_python(version: str) -> str | None:
+    """Return a real interpreter of the version (on PATH, else a pyenv build)."""
+    pyenv = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(glob.glob(f"{pyenv}/versions/{version}.*/bin/python{version}"))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+@pytest.mark.parametrize("version", NEIGHBOURS)
+def test_setup_cell_refuses_a_real_interpreter_outside_the_range(
+    tmp_path: Path, version: str
+) -> None:
+    python = _real_python(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine (pyenv install {version})")
+    output = _run_setup_cell(tmp_path, {}, python=python)
+    _assert_refused(
+        output,
+        (rf"not {re.escape(version)}\b", r"Python 3\.11", "Binder"),
+        f"a real Python {version}",
     )
 
 
