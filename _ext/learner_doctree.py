@@ -48,6 +48,11 @@ def latex(text: str) -> nodes.raw:
     return nodes.raw("", text, format="latex")
 
 
+def titled(target: nodes.raw, title: str) -> nodes.paragraph:
+    """Return a bold title paragraph holding the target: the label lands on its page."""
+    return nodes.paragraph("", "", target, nodes.strong(title, title))
+
+
 def anchors(node: nodes.Element) -> list[nodes.raw]:
     """Return an anchor for each id of node, so that links to it still land.
 
@@ -330,12 +335,10 @@ class ChapterSolutions:
         if solution is not None:  # an exercise's self-check: answered in its solution
             title = "Answers to the self-check of this exercise"
             position = 1 if solution.children else 0  # after the solution's title
-            strong = nodes.paragraph("", "", nodes.strong(title, title))
-            solution[position:position] = [target, strong, *body]
+            solution[position:position] = [titled(target, title), *body]
             return
         title = "Answers to the self-check"
-        strong = nodes.paragraph("", "", nodes.strong(title, title))
-        self.section[2:2] = [target, strong, *body]
+        self.section[2:2] = [titled(target, title), *body]
 
     def finish(self) -> None:
         """Append the section to the chapter's top section when it holds anything."""

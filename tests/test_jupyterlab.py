@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver import ActionChains, Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -230,9 +231,10 @@ return [...panel.querySelectorAll(".jp-Notebook .jp-Cell")].map(cell => ({
   quiz: Boolean(cell.querySelector(".d2l-quiz .Quiz")),
 }));
 """
+# The questions of the quiz in the cell at index arguments[0] (the chapter has others).
 QUIZ_JS = """
-const quizzes = [...document.querySelectorAll(".jp-OutputArea .d2l-quiz")];
-const card = quizzes[quizzes.length - 1];
+const cell = document.querySelectorAll(".jp-Notebook .jp-Cell")[arguments[0]];
+const card = cell && cell.querySelector(".jp-OutputArea .d2l-quiz");
 if (!card) return null;
 return [...card.querySelectorAll(".Quiz")].map(q => {
   const fb = q.querySelector(".Feedback");
@@ -291,10 +293,14 @@ def _run_cell(driver: Chrome, index: int) -> dict:
     return _cells(driver)[index]
 
 
-def _answer(driver: Chrome, number: int, question: dict, value: object) -> dict:
-    """Answer a question of the quiz output by keyboard; return its state."""
-    wrapper = driver.find_elements(
-        By.CSS_SELECTOR, ".jp-OutputArea .d2l-quiz .Quiz")[number]
+def _answer(
+    driver: Chrome, cell: int, number: int, question: dict, value: object
+) -> dict:
+    """Answer a question of the quiz output of a cell by keyboard; return its state."""
+    quiz_cell = driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[cell]
+    wrapper = quiz_cell.find_elements(By.CSS_SELECTOR, ".jp-OutputArea .d2l-quiz .Quiz")[
+        number
+    ]
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", wrapper)
     if question["type"] == "numeric":
         field = wrapper.find_element(By.CSS_SELECTOR, "input.Input-text")
@@ -305,7 +311,7 @@ def _answer(driver: Chrome, number: int, question: dict, value: object) -> dict:
         driver.execute_script("arguments[0].focus()", radio)
         driver.switch_to.active_element.send_keys(Keys.ENTER)
     time.sleep(1.0)  # the feedback's colour settles
-    return driver.execute_script(QUIZ_JS)[number]
+    return driver.execute_script(QUIZ_JS, cell)[number]
 
 
 @pytest.mark.book
@@ -355,20 +361,26 @@ def test_chapter_opens_with_its_title_and_runs_its_quiz(
             assert "Error" not in ran["output"], ran
     assert "Setup: Python 3.11" in _cells(driver)[1]["output"], _cells(driver)[1]
     ran = _run_cell(driver, quiz_index)
-    WebDriverWait(driver, UI_TIMEOUT_S).until(
-        lambda d: len(d.execute_script(QUIZ_JS) or []) == len(questions),
-        "the quiz cell showed no quiz",
-    )
+    try:
+        WebDriverWait(driver, UI_TIMEOUT_S).until(
+            lambda d: len(d.execute_script(QUIZ_JS, quiz_index) or []) == len(questions)
+        )
+    except TimeoutException:
+        shown = driver.execute_script(QUIZ_JS, quiz_index)
+        pytest.fail(
+            f"the quiz cell showed {len(shown or [])} of {len(questions)} questions; "
+            f"the cell: {ran}"
+        )
     number = next(i for i, q in enumerate(questions) if q["type"] == "numeric")
     right, wrong = right_and_wrong(questions[number])
     try:
         for value, verdict in ((wrong, "incorrect"), (right, "correct")):
-            state = _answer(driver, number, questions[number], value)
+            state = _answer(driver, quiz_index, number, questions[number], value)
             assert state["verdict"] == verdict, (value, state)
             assert state["feedback"] == expected_feedback(questions[number], value)
         choice = next(i for i, q in enumerate(questions) if q["type"] != "numeric")
         right, _ = right_and_wrong(questions[choice])
-        state = _answer(driver, choice, questions[choice], right)
+        state = _answer(driver, quiz_index, choice, questions[choice], right)
         assert state["verdict"] == "correct", state
         # axe on the answered quiz, in JupyterLab's (light) theme and code styles.
         results = axe_audit(driver, ".jp-OutputArea .d2l-quiz")

@@ -39,6 +39,9 @@ FRONT_AND_BACK_PAGES = 12  # title, contents, landing page, part pages, index
 GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([\w-]+)(?::([^`]*))?`")
 MIN_LINES = 5  # text lines of a page (running head and page number included)
 PART_PAGE = re.compile(r"^\s*Part [IVXLC]+\s*$", re.MULTILINE)
+# The first line of a page that opens a chapter or an index of the back matter.
+DIVISION_OPENINGS = {"CHAPTER", "PYTHON MODULE INDEX", "INDEX"}
+HEAD_AND_FOOT_LINES = 2  # the running head and the line with the page number
 FIRST_SCREENS = ROOT / "_build" / "artifacts" / "first-screen"
 FIRST_SCREEN_CHAPTER = "chapters/softmax_concise"
 SOLUTIONS = re.compile(r"^`{3,}\{solution(-start)?\}", re.MULTILINE)
@@ -252,12 +255,28 @@ def test_no_setup_output(pages: list[str]):
     assert not found, f"the setup cell's output is printed on pages {found}"
 
 
+def _starts_a_division(page: str) -> bool:
+    """Whether a page opens a part, a chapter or the back matter's indexes."""
+    first = next((line.strip() for line in page.splitlines() if line.strip()), "")
+    return bool(PART_PAGE.search(page)) or first in DIVISION_OPENINGS
+
+
 def test_no_near_empty_page(pages: list[str]):
-    """Every page but the title page and the part pages has some text on it."""
+    """Every page but the title page and the part pages carries text.
+
+    A page with fewer than MIN_LINES lines is a stray page (like the setup line alone
+    on a page, or a blank page after it), unless it is the short last page of a
+    chapter, the front matter or the bibliography: text continued from the page
+    before (more than the running head and page number), followed by a new part,
+    chapter or index, or by nothing.
+    """
     short = []
     for number, page in enumerate(pages, 1):
         lines = [line.strip() for line in page.splitlines() if line.strip()]
         if number == 1 or PART_PAGE.search(page) or len(lines) >= MIN_LINES:
+            continue
+        ends_a_division = number == len(pages) or _starts_a_division(pages[number])
+        if ends_a_division and len(lines) > HEAD_AND_FOOT_LINES:
             continue
         short.append(f"page {number}: {lines}")
     assert not short, (
