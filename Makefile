@@ -77,7 +77,7 @@ references: data
 
 ## bench: our pipeline against d2l's reference pipeline and the hardware floor
 bench: data
-	$(PY) scripts/benchmark.py
+	$(PY) -m scripts.benchmark
 
 clean:
 	rm -rf _build

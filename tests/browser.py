@@ -10,7 +10,6 @@ the colour mode, run axe-core, and check headings, alt texts and link texts.
 
 import base64
 import contextlib
-import importlib.util
 import re
 import tempfile
 import time
@@ -26,6 +25,9 @@ from urllib.parse import unquote, urldefrag
 import yaml
 from selenium import webdriver
 from selenium.webdriver.support.ui import WebDriverWait
+
+from _ext.course_setup import resolve_repository_url
+from scripts.layout import ROOT, html_folder
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -269,7 +271,7 @@ class PageChecker:
         return problems
 
     def _target(self, url: str) -> tuple[int, set[str] | None]:
-        """Return the HTTP status of a URL and, for an HTML page, its anchors (cached)."""
+        """Return a URL's HTTP status and, for an HTML page, its anchors (cached)."""
         if url not in self._targets:
             try:
                 with DIRECT.open(url, timeout=TIMEOUT_S) as response:
@@ -309,9 +311,6 @@ def launch_buttons_configured(book: Path) -> bool:
     The URL is resolved as the build resolves it (_ext/course_setup.py): environment
     variable, _config.yml, or the clone's public origin remote.
     """
-    spec = importlib.util.spec_from_file_location("course_setup", book / "_ext" / "course_setup.py")
-    course_setup = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course_setup)
     config = yaml.safe_load((book / "_config.yml").read_text())
     url = course_setup.resolve_repository_url((config.get("repository") or {}).get("url"), book)
     launch = config.get("launch_buttons") or {}
@@ -710,13 +709,13 @@ def build_quiz_book(folder: Path) -> Path:
     (folder / "_config.yml").write_text(QUIZ_BOOK_CONFIG)
     (folder / "_toc.yml").write_text("format: jb-book\nroot: index\n")
     (folder / "index.md").write_text(QUIZ_BOOK_PAGE.format(folder=str(quizzes)))
-    shutil.copytree(root / "_static", folder / "_static",
+    shutil.copytree(ROOT / "_static", folder / "_static",
                     ignore=shutil.ignore_patterns("latex"))
     result = subprocess.run(
         [str(Path(sys.executable).with_name("jupyter-book")), "build", str(folder),
          "--path-output", str(folder)],
         capture_output=True, text=True, timeout=600)
-    html = folder / "_build" / "html"
+    html = html_folder(folder)
     if not (html / "index.html").is_file() or "d2l-quiz" not in (
             html / "index.html").read_text():
         raise RuntimeError(f"the quiz book did not build:\n{result.stdout[-3000:]}"

@@ -14,8 +14,6 @@ from d2l_helpers.datasets import FASHION_MNIST, MNIST, ROLES, DatasetSpec
 from d2l_helpers.storage import candidate_dirs, missing_files
 from http_server import LocalServer
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def data_source(spec: DatasetSpec = FASHION_MNIST) -> Path:
     """Return a folder holding a data set's real files, as the loader would find them."""

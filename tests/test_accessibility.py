@@ -29,13 +29,12 @@ from browser import (COLOR_MODES, QUIZ_BOOK_KEY, QUIZ_BOOK_QUESTIONS, answer,
                      quiz_state, right_and_wrong, set_color_mode, structure_problems,
                      violations_by_impact, wait_for_quiz)
 from http_server import serving
-from scripts.toc import toc_pages
+from scripts.layout import ARTIFACTS, HTML, ROOT
+from scripts.toc import executable_chapters, toc_pages
 
 pytestmark = [pytest.mark.book, pytest.mark.slow, pytest.mark.xdist_group("accessibility")]
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-AXE_REPORTS = ROOT / "_build" / "artifacts" / "axe"
+AXE_REPORTS = ARTIFACTS / "axe"
 PAGES = toc_pages(ROOT)
 MAX_TABS = 80        # Tab presses allowed to reach a header control from the page top
 LINE_CHARS = 88      # code lines the book allows (ruff's line length)
@@ -132,8 +131,6 @@ def operate_menu(driver: Chrome, menu: str, key: str) -> list[str]:
 @pytest.fixture
 def chapter_page(driver: Chrome, site: str) -> str:
     """Open the first chapter page with code; return its path."""
-    from scripts.references import executable_chapters
-
     page = executable_chapters()[0].relative_to(ROOT).with_suffix(".html").as_posix()
     open_page(driver, site, page)
     return page

@@ -28,14 +28,11 @@ from browser import (PageChecker, PageContent, above_title, answer, chromium,
                      wait_for_quiz)
 from d2l_helpers import quiz
 from http_server import serving
-from scripts.references import executable_chapters
-from scripts.toc import toc_pages
+from scripts.layout import ARTIFACTS, HTML, ROOT, SCREENSHOTS, html_folder
+from scripts.toc import executable_chapters, toc_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-SCREENSHOTS = ROOT / "_build" / "screenshots"
 PAGES = toc_pages(ROOT)
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 # Pages whose HTML is not made from their own source alone: the API reference (autodoc
@@ -45,7 +42,7 @@ CHAPTER_PAGES = [
     chapter.relative_to(ROOT).with_suffix(".html").as_posix()
     for chapter in executable_chapters()
 ]
-FIRST_SCREENS = ROOT / "_build" / "artifacts" / "first-screen"
+FIRST_SCREENS = ARTIFACTS / "first-screen"
 FIRST_SCREEN_PAGE = "chapters/softmax_concise.html"
 QUIZ_KEY = re.compile(r'class="d2l-quiz" data-quiz="([\w-]+):([\w-]+)"')
 PROSE_TABLE = re.compile(r"^\|.*\n\|\s*:?-+", re.MULTILINE)
@@ -158,12 +155,12 @@ BROKEN_BOOK = {
 
 
 def build_broken_book(folder: Path) -> Path:
-    """Write and build (warnings and cell errors allowed) the broken book; return its HTML."""
+    """Build the broken book (warnings, cell errors allowed); return its HTML folder."""
     for name, text in BROKEN_BOOK.items():
         (folder / name).write_text(textwrap.dedent(text))
     result = subprocess.run([str(JUPYTER_BOOK), "build", str(folder), "--path-output",
                              str(folder)], capture_output=True, text=True, timeout=300)
-    html = folder / "_build" / "html"
+    html = html_folder(folder)
     assert (html / "notebook.html").is_file(), result.stdout + result.stderr
     return html
 

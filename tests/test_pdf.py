@@ -23,15 +23,14 @@ import pytest
 from myst_nb.core.variables import format_plain_text
 
 from notebooks import executed_dir, glued_values
-from scripts.pdf_build import LATEX_DIR, PDF_NAME, PUBLISHED_PDF, page_count
+from scripts.layout import ARTIFACTS, HTML, LATEX, ROOT
+from scripts.pdf_build import PDF_NAME, PUBLISHED_PDF, page_count
 from scripts.toc import toc_entries
 
 pytestmark = pytest.mark.book
 
-ROOT = Path(__file__).resolve().parents[1]
-PDF = LATEX_DIR / f"{PDF_NAME}.pdf"
-HTML = ROOT / "_build" / "html"
-ARTIFACTS = ROOT / "_build" / "artifacts" / "pdf"
+PDF = LATEX / f"{PDF_NAME}.pdf"
+PDF_ARTIFACTS = ARTIFACTS / "pdf"
 # A chapter takes at least its opening page and one more (chapters open on odd pages);
 # the longest chapter of the book runs to about 15 pages: 30 leaves room to grow.
 PAGES_PER_CHAPTER = (2, 30)
@@ -39,7 +38,7 @@ FRONT_AND_BACK_PAGES = 12  # title, contents, landing page, part pages, index
 GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([\w-]+)(?::([^`]*))?`")
 MIN_LINES = 5  # text lines of a page (running head and page number included)
 PART_PAGE = re.compile(r"^\s*Part [IVXLC]+\s*$", re.MULTILINE)
-FIRST_SCREENS = ROOT / "_build" / "artifacts" / "first-screen"
+FIRST_SCREENS = ARTIFACTS / "first-screen"
 FIRST_SCREEN_CHAPTER = "chapters/softmax_concise"
 SOLUTIONS = re.compile(r"^`{3,}\{solution(-start)?\}", re.MULTILINE)
 NOISE = {
@@ -213,15 +212,15 @@ def page_with(pages: list[str], pattern: str) -> int:
 
 def test_pages_rendered_for_a_human_look(pdf: Path, pages: list[str]):
     """The title page, a page with a figure and a page with code, as PNG artefacts."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    PDF_ARTIFACTS.mkdir(parents=True, exist_ok=True)
     chosen = {
         "title": 1,
         "figure": page_with(pages, r"^\s*Fig\. \d+\.\d+: "),
         "code": page_with(pages, r"^\s*import d2l_helpers as d2l"),
     }
     for what, number in chosen.items():
-        stem = ARTIFACTS / f"page-{number:03d}-{what}"
-        for old in ARTIFACTS.glob(f"page-*-{what}.png"):
+        stem = PDF_ARTIFACTS / f"page-{number:03d}-{what}"
+        for old in PDF_ARTIFACTS.glob(f"page-*-{what}.png"):
             old.unlink()
         subprocess.run(
             [

@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from scripts import pdf_build
-
-ROOT = Path(__file__).resolve().parents[1]
+from scripts.layout import ROOT, latex_folder
 
 CLEAN = r"""\documentclass{article}
 \usepackage{fontspec}
@@ -191,7 +190,7 @@ latex:
 sphinx:
   extra_extensions: [sphinx_exercise]
   local_extensions:
-    learner_doctree: _ext/
+    _ext.learner_doctree: {root}
   config:
     nb_render_markdown_format: myst
 """
@@ -200,16 +199,12 @@ sphinx:
 def toy_book_tex(folder: Path) -> str:
     """Build the toy book's LaTeX (no PDF) with the book's doctree extension."""
     import json
-    import shutil
     import sys
 
     quizzes = folder / "quizzes"
     quizzes.mkdir()
     (quizzes / "toy.json").write_text(json.dumps(TOY_QUIZ))
-    (folder / "_ext").mkdir()
-    shutil.copyfile(ROOT / "_ext" / "learner_doctree.py",
-                    folder / "_ext" / "learner_doctree.py")
-    (folder / "_config.yml").write_text(TOY_CONFIG)
+    (folder / "_config.yml").write_text(TOY_CONFIG.format(root=ROOT))
     (folder / "_toc.yml").write_text(
         "format: jb-book\nroot: index\nchapters:\n  - file: toy\n")
     (folder / "index.md").write_text("# A toy book\n\nThe landing page.\n")
@@ -218,7 +213,7 @@ def toy_book_tex(folder: Path) -> str:
         [str(Path(sys.executable).with_name("jupyter-book")), "build", str(folder),
          "--builder", "latex", "--path-output", str(folder)],
         capture_output=True, text=True, timeout=600)
-    tex = next((folder / "_build" / "latex").glob("*.tex"), None)
+    tex = next(latex_folder(folder).glob("*.tex"), None)
     assert tex is not None, result.stdout[-3000:] + result.stderr[-3000:]
     return tex.read_text()
 

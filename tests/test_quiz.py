@@ -17,9 +17,8 @@ import pytest
 
 from d2l_helpers import quiz
 from d2l_helpers.errors import D2LError
+from scripts.layout import CHAPTERS
 
-ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ROOT / "chapters"
 SHOW_QUIZ = re.compile(r"""d2l\.show_quiz\(\s*["']([\w-]+)["']\s*(?:,\s*["']([\w-]+)["'])?""")
 QUESTIONS_PER_QUIZ = (3, 5)
 NUMERIC = {

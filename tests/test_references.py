@@ -24,12 +24,12 @@ from scripts.references import (
     NUMERIC_VARIABLES,
     REFERENCE_ENV,
     chapter_digest,
-    executable_chapters,
     read_chapter,
     reference_path,
     visible_code_cells,
     with_reference_outputs,
 )
+from scripts.toc import executable_chapters
 
 CHAPTERS = executable_chapters()
 IDS = [c.stem for c in CHAPTERS]

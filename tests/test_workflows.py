@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from _ext.course_downloads import PUBLISHED_BRANCH
+from scripts.layout import HTML, JUPYTER_CACHE, ROOT
+
 WORKFLOWS = ROOT / ".github" / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
@@ -127,14 +129,13 @@ def test_main_publishes_the_site_on_gh_pages_with_the_execution_cache(workflows:
     assert publish["on"]["push"]["branches"] == ["main"]
     build, deploy = publish["jobs"]["build"], publish["jobs"]["deploy"]
     cache = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/cache@"))
-    assert "_build/.jupyter_cache" in cache["with"]["path"]
+    assert JUPYTER_CACHE.relative_to(ROOT).as_posix() in cache["with"]["path"]
     assert "chapters/**" in cache["with"]["key"]
     assert "bash .ci/run" in [step.get("run") for step in build["steps"]]
     upload = next(s for s in build["steps"] if "upload-artifact" in s.get("uses", ""))
-    assert upload["with"]["path"] == "_build/html"
+    assert upload["with"]["path"] == HTML.relative_to(ROOT).as_posix()
     # The launch buttons open notebooks/ from the branch the book names (gh-pages).
-    branch = re.search(r'"course_published_branch", "([^"]+)"',
-                       (ROOT / "_ext" / "course_downloads.py").read_text()).group(1)
+    branch = PUBLISHED_BRANCH
     push = deploy["steps"][-1]["run"]
     assert f"git init -q -b {branch}" in push and push.rstrip().endswith(branch)
     assert ".nojekyll" in push
