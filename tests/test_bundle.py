@@ -21,6 +21,9 @@ import pytest
 import course_bundle as bundle
 import learner_checks as checks
 from course_bundle import Bundle
+from scripts import bundle as learner_bundle
+from scripts.layout import BINDER, COURSE
+from scripts.learner_rules import learner_problems
 
 BUNDLE_NOTEBOOKS = bundle.zip_notebooks()
 BUILT_NOTEBOOKS = bundle.built_notebooks()
@@ -210,7 +213,7 @@ def _learner_notebook(source: tuple[str, str]):
 @pytest.mark.parametrize("source", LEARNER_NOTEBOOKS)
 def test_learner_notebook_reads_cleanly(source: tuple[str, str]) -> None:
     nb = _learner_notebook(source)
-    problems = checks.raw_myst(nb) + checks.build_only_code(nb)
+    problems = learner_problems(nb)
     if checks.code_cells(nb):
         problems += checks.output_problems(source[1], nb)
     assert not problems, (

@@ -26,6 +26,8 @@ import course_bundle as bundle
 import learner_checks as checks
 from scripts import bundle as learner_bundle
 from scripts import learner_notebooks as shaping
+from scripts.layout import CHAPTERS
+from scripts.learner_rules import learner_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILT = bundle.built_notebooks()
@@ -34,7 +36,7 @@ SOLUTIONS_IN_SOURCE = re.compile(r"^`{3,}\{solution(-start)?\}", re.MULTILINE)
 
 def chapter_source(path: Path) -> str:
     """Return the MyST source of the chapter a learner notebook was made from."""
-    return (ROOT / "chapters" / f"{path.stem}.md").read_text(encoding="utf-8")
+    return (CHAPTERS / f"{path.stem}.md").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +242,34 @@ def test_table_check(table: str, problem: str | None) -> None:
 def test_noise_check(text: str, kind: str | None) -> None:
     found = checks.noise(text)
     assert (kind is None and not found) or any(kind in f for f in found), found
+
+
+# --- The learner-notebook rule (scripts/learner_rules.py: the build's and the tests') -
+
+
+@pytest.mark.parametrize(
+    "source, kind",
+    [
+        ("Accuracy {glue:text}`concise_acc:.2f`.", "{glue}"),
+        ("```{note}\nA note.\n```", "```{directive}"),
+        (":::{tip}\nA tip.\n:::", ":::{directive}"),
+        ("See {numref}`fig-x`.", "MyST role"),
+        ("(sec-concise-loss)=\n# Loss", "(label)= target"),
+        (":label: ex-concise-lr", "directive option"),
+        ("code:assert abs(acc - 0.8) < 0.1", "assert statement"),
+        ("code:glue('concise_acc', acc, display=False)", "glue(...) call"),
+        ("code:from myst_nb import glue", "import of myst_nb"),
+        ("code::tags: [remove-cell]", "directive option"),
+        ("A dict such as {1: 2}; an assertion; `train_ch3` in code.", None),
+        ("code:d2l.train_ch3(net, train_iter, test_iter, loss, 10, trainer)", None),
+    ],
+)
+def test_learner_rule(source: str, kind: str | None) -> None:
+    found = learner_problems(notebook(source))
+    assert (kind is None and not found) or any(kind in f for f in found), found
+
+
+def test_learner_rule_refuses_hidden_cells() -> None:
+    nb = notebook("code:x = 1")
+    nb.cells[0].metadata["tags"] = ["remove-cell"]
+    assert any("remove-cell" in found for found in learner_problems(nb))
