@@ -63,7 +63,7 @@ README_STEPS = (
 )
 REFUSAL_TIMEOUT_S = 120
 # The setup cell: its template with the repository URL and branch filled in.
-SETUP_TEMPLATE = bundle.learner_bundle.COURSE / "setup_cell.py"
+SETUP_TEMPLATE = COURSE / "setup_cell.py"
 SETUP_CELL = re.compile(
     re.escape(SETUP_TEMPLATE.read_text(encoding="utf-8").strip())
     .replace("@REPOSITORY_URL@", '[^"]*')
@@ -296,6 +296,53 @@ def test_setup_cell_of_a_practice_copy_finds_the_bundle(course: Bundle) -> None:
 
 
 # --- The bundle itself ---------------------------------------------------------------
+
+# --- Binder: one postBuild for the repository and the published site ----------------
+
+FAKE_TOOL = """#!/usr/bin/env bash
+echo "$(basename "$0") $* (in $PWD)" >> "$TOOL_LOG"
+"""
+
+
+def test_published_binder_copies_the_repositorys(tmp_path: Path) -> None:
+    learner_bundle.write_binder(tmp_path / "binder")
+    for name in learner_bundle.BINDER_FILES:
+        published = tmp_path / "binder" / name
+        assert published.read_bytes() == (BINDER / name).read_bytes(), name
+    assert (tmp_path / "binder" / "postBuild").stat().st_mode & 0o111, "not executable"
+    assert (tmp_path / "binder" / "requirements.txt").read_text() == (
+        COURSE / "requirements.txt"
+    ).read_text(), "the published site's Binder has the runtime pins"
+
+
+@pytest.mark.parametrize("where", ["repository", "published site"])
+def test_postbuild_provisions_from_where_the_package_is(
+    tmp_path: Path, where: str
+) -> None:
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for tool in ("pip", "python"):
+        (tools / tool).write_text(FAKE_TOOL)
+        (tools / tool).chmod(0o755)
+    site = tmp_path / "checkout"
+    (site / ("notebooks/d2l_helpers" if where == "published site" else "d2l_helpers")).mkdir(
+        parents=True
+    )
+    log = tmp_path / "log.txt"
+    env = {"PATH": f"{tools}:/usr/bin:/bin", "TOOL_LOG": str(log)}
+    subprocess.run(
+        ["bash", str(BINDER / "postBuild")], cwd=site, env=env, check=True, timeout=30
+    )
+    calls = log.read_text().splitlines()
+    provision = "python -m d2l_helpers.provision"
+    if where == "repository":
+        assert calls == [
+            f"pip install --no-deps -e . (in {site})",
+            f"{provision} (in {site})",
+        ]
+    else:  # the package sits beside the notebooks: nothing to install
+        assert calls == [f"{provision} (in {site / 'notebooks'})"]
+
 
 
 def test_requirements_are_few_exact_runtime_pins() -> None:
