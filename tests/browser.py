@@ -1,4 +1,4 @@
-"""Checks of a built Jupyter Book in a real browser: headless Chromium driven by Selenium.
+"""Checks of a built Jupyter Book in a real browser: headless Chromium (Selenium).
 
 ``chromium`` starts the browser (the book is served by ``http_server.serving``), and a
 ``PageChecker`` opens pages one by one and reports what a reader would see go wrong:
@@ -53,7 +53,8 @@ Promise.all([...document.images].map(img => img.decode().catch(() => null)))
 PAGE_STATE_JS = """
 const done = arguments[arguments.length - 1];
 (async () => {
-  const mathjaxLoaded = Boolean(window.MathJax && MathJax.startup && MathJax.startup.promise);
+  const mathjaxLoaded = Boolean(
+    window.MathJax && MathJax.startup && MathJax.startup.promise);
   if (mathjaxLoaded) await MathJax.startup.promise;
   const images = [...document.querySelectorAll("img")];
   images.forEach(img => { img.loading = "eager"; });
@@ -84,10 +85,12 @@ const done = arguments[arguments.length - 1];
                                 ok: img.complete && img.naturalWidth > 0})),
     figures: document.querySelectorAll(".cell_output img, figure img").length,
     captionedFigures: [...document.querySelectorAll("figure")]
-      .filter(fig => fig.querySelector("img") && fig.querySelector("figcaption")).length,
+      .filter(fig => fig.querySelector("img") && fig.querySelector("figcaption"))
+      .length,
     codeCells: document.querySelectorAll("div.cell").length,
     exercises: document.querySelectorAll("div.exercise").length,
-    errorOutputs: [...document.querySelectorAll(".cell_output .traceback, .cell_output .error")]
+    errorOutputs: [...document.querySelectorAll(
+      ".cell_output .traceback, .cell_output .error")]
       .filter(shown).map(el => el.textContent.trim().slice(0, 200)),
     tracebackTexts: [...document.querySelectorAll(".cell_output")].filter(shown)
       .filter(el => el.textContent.includes("Traceback")).length,
@@ -99,7 +102,7 @@ const done = arguments[arguments.length - 1];
 
 @contextlib.contextmanager
 def chromium() -> Iterator[webdriver.Chrome]:
-    """Start headless Chromium with a fresh profile, keeping its console log; quit after."""
+    """Start headless Chromium (fresh profile), keeping its console log; quit after."""
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
@@ -202,7 +205,7 @@ class PageChecker:
         self._targets: dict[str, tuple[int, set[str] | None]] = {}
 
     def check(self, page: str, screenshot: Path | None = None) -> PageReport:
-        """Load a page, wait for MathJax and images, check it, optionally save a screenshot."""
+        """Load a page, wait for MathJax and images, check it; maybe a screenshot."""
         self.driver.get_log("browser")  # drop what earlier pages logged
         self.driver.get(self.base_url + page)
         WebDriverWait(self.driver, TIMEOUT_S).until(
@@ -226,7 +229,7 @@ class PageChecker:
         return report
 
     def _console_errors(self) -> list[str]:
-        """Return the SEVERE entries of the browser console since the page was opened."""
+        """Return the SEVERE entries of the console since the page was opened."""
         return [f"console error: {entry['message']}" for entry in self.driver.get_log("browser")
                 if entry["level"] == "SEVERE"]
 
@@ -237,7 +240,7 @@ class PageChecker:
 
     @staticmethod
     def _math_problems(state: dict) -> list[str]:
-        """Return problems with equations: MathJax missing, not typeset, TeX errors, raw TeX."""
+        """Return equation problems: no MathJax, not typeset, TeX errors, raw TeX."""
         problems = []
         if state["equations"] and not state["mathjaxLoaded"]:
             problems.append(f"MathJax did not load, {state['equations']} equation(s) not typeset")
@@ -257,7 +260,7 @@ class PageChecker:
         return problems
 
     def _link_problems(self, links: list[str], report: PageReport) -> list[str]:
-        """Fetch the target of every link into the site; report missing files and anchors."""
+        """Fetch every link's target in the site; report missing files and anchors."""
         problems = []
         internal = sorted({link for link in links if link.startswith(self.base_url)})
         report.internal_links = len(internal)
@@ -312,7 +315,7 @@ def launch_buttons_configured(book: Path) -> bool:
     variable, _config.yml, or the clone's public origin remote.
     """
     config = yaml.safe_load((book / "_config.yml").read_text())
-    url = course_setup.resolve_repository_url((config.get("repository") or {}).get("url"), book)
+    url = resolve_repository_url((config.get("repository") or {}).get("url"), book)
     launch = config.get("launch_buttons") or {}
     return bool(url) and any(launch.get(s) for s in ("binderhub_url", "colab_url"))
 
@@ -326,7 +329,8 @@ AXE_TIMEOUT_S = 240  # a long page full of equations takes axe a minute on a bus
 PAGE_SETTLED_JS = """
 const done = arguments[arguments.length - 1];
 (async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise)
+    await MathJax.startup.promise;
   await Promise.all([...document.images].map(img => img.decode().catch(() => null)));
 })().then(() => done(true), () => done(true));
 """
@@ -336,7 +340,8 @@ const named = el => el.getAttribute("aria-label") || "";
 const textOf = a => {
   const text = a.textContent.replace(/\\s+/g, " ").trim();
   const alts = [...a.querySelectorAll("img[alt]")].map(img => img.alt.trim()).join(" ");
-  return named(a) || (/[\\p{L}\\p{N}]/u.test(text) ? text : "") || alts || a.title || text;
+  return named(a) || (/[\\p{L}\\p{N}]/u.test(text) ? text : "") || alts || a.title
+    || text;
 };
 return {
   headings: [...document.querySelectorAll("h1, h2, h3, h4, h5, h6")]
@@ -346,7 +351,8 @@ return {
     .map(img => ({src: img.getAttribute("src") || "", alt: img.getAttribute("alt")})),
   links: [...document.querySelectorAll("a[href]")]
     .filter(a => !a.closest("[aria-hidden=true]"))
-    .map(a => ({href: a.href, internal: a.origin === location.origin, text: textOf(a)})),
+    .map(a => ({href: a.href, internal: a.origin === location.origin,
+                text: textOf(a)})),
 };
 """
 FILE_NAME_IN_ALT = re.compile(r"/|_images|\.(png|svg|jpe?g|gif|webp)\b", re.IGNORECASE)
@@ -354,7 +360,7 @@ VAGUE_LINK_TEXTS = {"here", "click here", "this", "this page", "link", "more", "
 
 
 def set_color_mode(driver: webdriver.Chrome, mode: str) -> None:
-    """Switch the book's theme to light or dark, as its theme button does, and reload."""
+    """Switch the book's theme to light or dark, as its button does, and reload."""
     driver.execute_script("localStorage.setItem('mode', arguments[0]);"
                           "localStorage.setItem('theme', arguments[0]);", mode)
     driver.refresh()
@@ -666,7 +672,9 @@ QUIZ_BOOK_QUESTIONS = {
             ],
         },
         {
-            "question": "What does `SoftmaxCrossEntropyLoss` take as its first argument?",
+            "question": (
+                "What does `SoftmaxCrossEntropyLoss` take as its first argument?"
+            ),
             "type": "multiple_choice",
             "answers": [
                 {"answer": "Logits", "correct": True,
@@ -702,7 +710,6 @@ def build_quiz_book(folder: Path) -> Path:
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parents[1]
     quizzes = folder / "quizzes"
     quizzes.mkdir(parents=True)
     (quizzes / "demo.json").write_text(json.dumps(QUIZ_BOOK_QUESTIONS))

@@ -1,4 +1,4 @@
-"""The suite's one local HTTP server: a folder served on 127.0.0.1, misbehaving on request.
+"""The suite's one local HTTP server: a folder on 127.0.0.1, misbehaving on request.
 
 The browser checks serve the built book with it, the download tests use it as a data
 mirror. ``misbehave`` maps a file name to "cut" (half the body, full Content-Length,
@@ -58,7 +58,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     server: LocalServer
 
     def do_GET(self) -> None:
-        """Send a file, after the server's delay, whole or as it is told to misbehave."""
+        """Send a file, after the server's delay, whole or misbehaving as it is told."""
         name = self.path.split("?", 1)[0].lstrip("/")
         self.server.requests.append(name)
         time.sleep(self.server.delay)

@@ -186,7 +186,7 @@ def solution_problems(nb: nbformat.NotebookNode) -> list[str]:
     return problems
 
 
-# --- Noise in outputs, and tables -------------------------------------------------------
+# --- Noise in outputs, and tables ------------------------------------------------
 
 NOISE = {
     "warning text": re.compile(r"\b\w*Warning\b"),
@@ -252,7 +252,8 @@ def table_problems(markdown: str) -> list[str]:
         header, columns = lines[index - 1], table_cells(line)
         if table_cells(header) != columns:
             problems.append(
-                f"table header {header.strip()[:80]!r} has {table_cells(header)} cells, "
+                f"table header {header.strip()[:80]!r} has "
+                f"{table_cells(header)} cells, "
                 f"its delimiter row {columns}"
             )
         for row in lines[index + 1 :]:

@@ -166,7 +166,7 @@ def run_nbval(
 
 
 def sanitize_patterns(config: Path = SANITIZE) -> list[tuple[str, str]]:
-    """Return the (regex, replacement) pairs of an nbval sanitize file, as nbval reads it."""
+    """Return the (regex, replacement) pairs of an nbval sanitize file (as nbval)."""
     from nbval.plugin import get_sanitize_patterns
 
     return get_sanitize_patterns(config.read_text())

@@ -58,7 +58,7 @@ def site() -> Iterator[str]:
 
 
 def open_page(driver: Chrome, site: str, page: str) -> None:
-    """Open a page of the built book; fail clearly when _toc.yml lists an unbuilt page."""
+    """Open a page of the built book; fail clearly when it is listed but not built."""
     assert (HTML / page).is_file(), f"{page} is in _toc.yml but not built: run `make book`"
     open_settled(driver, site + page)
 
@@ -91,9 +91,10 @@ def test_headings_alt_texts_and_link_texts(driver: Chrome, site: str, page: str)
 
 
 def tab_to(driver: Chrome, selector: str) -> bool:
-    """Press Tab from the top of the page until an element matching selector has focus."""
+    """Press Tab from the page's top until an element matching selector has focus."""
     # No click first: a click would move the start of sequential focus navigation to
-    # wherever it lands (mid-article on a long page). A page just opened starts at its top.
+    # wherever it lands (mid-article on a long page). A page just opened starts at its
+    # top.
     driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
     for _ in range(MAX_TABS):
         driver.switch_to.active_element.send_keys(Keys.TAB)
@@ -103,7 +104,7 @@ def tab_to(driver: Chrome, selector: str) -> bool:
 
 
 def focused_entries(driver: Chrome, menu: str) -> list[str]:
-    """Walk a menu's entries with the arrow keys; return the label of each focused one."""
+    """Walk a menu's entries with the arrow keys; return each focused one's label."""
     labels = []
     for _ in range(driver.execute_script(
             "return document.querySelectorAll(arguments[0] + ' .dropdown-item').length", menu)):
@@ -149,16 +150,18 @@ def test_launch_menu_by_keyboard_or_absent(driver: Chrome, chapter_page: str, ke
         "return Boolean(document.querySelector('.dropdown-launch-buttons'))")
     assert present == launch_buttons_configured(ROOT), (
         f"launch buttons {'shown' if present else 'missing'}, but _config.yml "
-        f"{'configures' if launch_buttons_configured(ROOT) else 'does not configure'} them")
+        f"{'configures' if launch_buttons_configured(ROOT) else 'does not configure'}"
+        " them")
     if present:
         entries = operate_menu(driver, ".dropdown-launch-buttons", key)
         assert entries and None not in entries, f"entries not all focused: {entries}"
 
 
 def test_download_links_lead_to_files(driver: Chrome, site: str, chapter_page: str) -> None:
-    # Every link of the download menu (source, notebook, PDF, bundle) names a served file.
+    # Every link of the download menu (source, notebook, PDF, bundle): a served file.
     hrefs = driver.execute_script(
-        "return [...document.querySelectorAll('.dropdown-download-buttons a.dropdown-item')]"
+        "return [...document.querySelectorAll("
+        "'.dropdown-download-buttons a.dropdown-item')]"
         ".map(a => a.getAttribute('href'))")
     assert hrefs
     for href in hrefs:
@@ -174,7 +177,8 @@ def test_code_fits_at_1280px(driver: Chrome, site: str, page: str) -> None:
         const tolerance = arguments[0], chars = arguments[1];
         return [...document.querySelectorAll("main pre")]
           .filter(pre => pre.scrollWidth > pre.clientWidth + tolerance)
-          .filter(pre => Math.max(...pre.textContent.split("\\n").map(l => l.length)) <= chars)
+          .filter(pre => Math.max(
+            ...pre.textContent.split("\\n").map(l => l.length)) <= chars)
           .map(pre => `${pre.scrollWidth} > ${pre.clientWidth} px: `
                       + pre.textContent.split("\\n")[0].slice(0, 60));
     """, SCROLL_TOLERANCE_PX, LINE_CHARS)

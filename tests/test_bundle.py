@@ -172,11 +172,13 @@ def test_notebook_runs_in_fresh_venv_and_matches_its_reference(
         f"({course.folder}): the notebook must find the bundle's own package."
     )
     assert checked.kernel_python.is_relative_to(course.venv), (
-        f"{name} ran in {checked.kernel_python}, not in the bundle's venv {course.venv}."
+        f"{name} ran in {checked.kernel_python}, not in the bundle's venv "
+        f"{course.venv}."
     )
     assert not checked.unmatched, (
         f"{name}: these cells of tests/references/{name} are in no cell of the learner "
-        "notebook, so nbval cannot check them (run `make book` and `make references`):\n"
+        "notebook, so nbval cannot check them (run `make book` and "
+        "`make references`):\n"
         + "\n---\n".join(source[:300] for source in checked.unmatched)
     )
     if checked.run.failures:
@@ -295,8 +297,6 @@ def test_setup_cell_of_a_practice_copy_finds_the_bundle(course: Bundle) -> None:
     assert helpers.is_relative_to(course.folder), helpers
 
 
-# --- The bundle itself ---------------------------------------------------------------
-
 # --- Binder: one postBuild for the repository and the published site ----------------
 
 FAKE_TOOL = """#!/usr/bin/env bash
@@ -343,6 +343,8 @@ def test_postbuild_provisions_from_where_the_package_is(
     else:  # the package sits beside the notebooks: nothing to install
         assert calls == [f"{provision} (in {site / 'notebooks'})"]
 
+
+# --- The bundle itself ---------------------------------------------------------------
 
 
 def test_requirements_are_few_exact_runtime_pins() -> None:

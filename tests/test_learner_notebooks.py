@@ -29,7 +29,6 @@ from scripts import learner_notebooks as shaping
 from scripts.layout import CHAPTERS
 from scripts.learner_rules import learner_problems
 
-ROOT = Path(__file__).resolve().parents[1]
 BUILT = bundle.built_notebooks()
 SOLUTIONS_IN_SOURCE = re.compile(r"^`{3,}\{solution(-start)?\}", re.MULTILINE)
 
@@ -75,7 +74,8 @@ def test_solutions_hidden_until_opened(path: Path) -> None:
     expected = len(SOLUTIONS_IN_SOURCE.findall(chapter_source(path)))
     if len(headings) != expected:
         problems.append(
-            f"{len(headings)} solution headings, but the chapter has {expected} solutions"
+            f"{len(headings)} solution headings, but the chapter has {expected} "
+            "solutions"
         )
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
     print(f"\n{path.name}: {len(headings)} solutions hidden under collapsed headings")

@@ -1,4 +1,4 @@
-"""The self-check quizzes (d2l_helpers.quiz): loading, errors, the three representations.
+"""The self-check quizzes (d2l_helpers.quiz): loading, errors, three representations.
 
 Unit tests of the module on the quiz file of softmax_concise and on quiz files written
 to a temporary folder; then the quiz files of the package and their use in the
@@ -170,7 +170,8 @@ def test_html_is_deterministic_offline_and_jupyterquiz(tmp_path: Path) -> None:
     # The same output in another interpreter: no random ids, no addresses.
     code = (
         "from d2l_helpers import quiz; import sys; "
-        f"sys.stdout.write(quiz.show_quiz('toy', folder={str(tmp_path)!r})._repr_html_())"
+        f"quiz_html = quiz.show_quiz('toy', folder={str(tmp_path)!r})._repr_html_(); "
+        "sys.stdout.write(quiz_html)"
     )
     other = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -206,7 +207,7 @@ def test_display_publishes_html_markdown_and_text() -> None:
     assert data["text/plain"].startswith("Self-check")
 
 
-# --- The quiz files of the package and the chapters that show them ---------------------
+# --- The quiz files of the package and the chapters that show them --------------
 
 
 def quiz_calls() -> list[tuple[str, str, str]]:
@@ -249,7 +250,8 @@ def test_chapter_self_check_follows_the_conventions(chapter: str) -> None:
     )
     kinds = {q["type"] for q in questions}
     assert "numeric" in kinds and kinds & set(quiz.CHOICE_TYPES), (
-        f"{chapter}'s self-check mixes no multiple-choice and numeric questions: {kinds}"
+        f"{chapter}'s self-check mixes no multiple-choice and numeric questions: "
+        f"{kinds}"
     )
     for number, question in enumerate(questions, 1):
         if question["type"] == "numeric":

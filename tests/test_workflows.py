@@ -38,7 +38,7 @@ BAD_WORKFLOW = """\
 
 
 def tool(name: str) -> str:
-    """Return the path of a linter installed beside this Python (the venv) or on PATH."""
+    """Return the path of a linter beside this Python (the venv), or on PATH."""
     found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
     if found is None:
         pytest.fail(f"{name} is not installed: run `make test` (it installs requirements.txt).")
@@ -51,7 +51,7 @@ def run(*command: str) -> subprocess.CompletedProcess:
 
 
 def zizmor(folder: Path) -> list[dict]:
-    """Return zizmor's findings on a folder of workflows (offline, strictest persona)."""
+    """Return zizmor's findings on a workflow folder (offline, strictest persona)."""
     result = run(tool("zizmor"), "--offline", "--persona=pedantic", "--format=json",
                  str(folder))
     assert result.returncode in (0, 10, 11, 12, 13, 14), result.stderr
@@ -159,3 +159,16 @@ def test_workflow_is_pinned_and_least_privilege(workflows: dict, name: str) -> N
     for line in text.splitlines():
         if "uses:" in line and "@" in line:
             assert re.search(r"@[0-9a-f]{40} # v\d", line), f"no version comment: {line}"
+
+
+def test_make_lint_covers_every_python_file() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    linted = re.search(r"^LINTED := (.+)$", makefile, re.MULTILINE).group(1).split()
+    assert "ruff check $(RUFF_SKIP) $(LINTED)" in makefile
+    assert "ruff format --check $(RUFF_SKIP) $(LINTED)" in makefile
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert tracked, "git lists no Python file"
+    unlinted = [path for path in tracked if path.split("/")[0] not in linted]
+    assert not unlinted, f"make lint (LINTED in the Makefile) skips {unlinted}"
