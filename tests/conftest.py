@@ -68,8 +68,9 @@ def http_server() -> Iterator[Callable[..., LocalServer]]:
     """Start local HTTP servers: http_server(folder, misbehave={name: mode}, delay=)."""
     servers: list[LocalServer] = []
 
-    def start(folder: Path, misbehave: dict[str, str] | None = None,
-              delay: float = 0.0) -> LocalServer:
+    def start(
+        folder: Path, misbehave: dict[str, str] | None = None, delay: float = 0.0
+    ) -> LocalServer:
         servers.append(LocalServer(folder, misbehave, delay).start())
         return servers[-1]
 
@@ -109,7 +110,9 @@ def glued():
     def read(chapter: str) -> dict:
         path = executed_dir() / f"{chapter}.ipynb"
         if not path.is_file() and not path.with_suffix(".glue.json").is_file():
-            pytest.fail(f"{path} is missing: run `make book` first (it executes the chapters).")
+            pytest.fail(
+                f"{path} is missing: run `make book` first (it executes the chapters)."
+            )
         return glued_values(path)
 
     return read

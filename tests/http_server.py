@@ -21,8 +21,9 @@ class LocalServer(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, folder: Path, misbehave: dict[str, str] | None = None,
-                 delay: float = 0.0) -> None:
+    def __init__(
+        self, folder: Path, misbehave: dict[str, str] | None = None, delay: float = 0.0
+    ) -> None:
         handler = functools.partial(_Handler, directory=str(folder))
         super().__init__(("127.0.0.1", 0), handler)
         self.folder, self.misbehave, self.delay = folder, misbehave or {}, delay
@@ -82,8 +83,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(folder: Path, misbehave: dict[str, str] | None = None,
-            delay: float = 0.0) -> Iterator[LocalServer]:
+def serving(
+    folder: Path, misbehave: dict[str, str] | None = None, delay: float = 0.0
+) -> Iterator[LocalServer]:
     """Serve a folder for the duration of a with-block; yield the running server."""
     server = LocalServer(folder, misbehave, delay).start()
     try:

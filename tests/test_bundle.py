@@ -325,9 +325,9 @@ def test_postbuild_provisions_from_where_the_package_is(
         (tools / tool).write_text(FAKE_TOOL)
         (tools / tool).chmod(0o755)
     site = tmp_path / "checkout"
-    (site / ("notebooks/d2l_helpers" if where == "published site" else "d2l_helpers")).mkdir(
-        parents=True
-    )
+    (
+        site / ("notebooks/d2l_helpers" if where == "published site" else "d2l_helpers")
+    ).mkdir(parents=True)
     log = tmp_path / "log.txt"
     env = {"PATH": f"{tools}:/usr/bin:/bin", "TOOL_LOG": str(log)}
     subprocess.run(

@@ -60,7 +60,9 @@ def test_notebooks_are_built() -> None:
 
 @pytest.mark.book
 @pytest.mark.parametrize("path", BUILT, ids=lambda p: p.name)
-def test_title_first_then_the_collapsed_setup_cell(path: Path, setup_source: str) -> None:
+def test_title_first_then_the_collapsed_setup_cell(
+    path: Path, setup_source: str
+) -> None:
     problems = checks.opening_problems(checks.read(path), setup_source)
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
@@ -150,7 +152,10 @@ def notebook(*sources: str) -> nbformat.NotebookNode:
 def test_anchor_cells_merge_into_the_cell_they_label() -> None:
     nb = notebook('\n<a id="chap-x"></a>', "# Title\n\nIntro.", "code:x = 1")
     shaping.merge_anchor_cells(nb)
-    assert [c.source for c in nb.cells] == ['<a id="chap-x"></a>\n# Title\n\nIntro.', "x = 1"]
+    assert [c.source for c in nb.cells] == [
+        '<a id="chap-x"></a>\n# Title\n\nIntro.',
+        "x = 1",
+    ]
 
 
 def test_setup_cell_follows_the_title(setup_source: str) -> None:
@@ -177,10 +182,15 @@ def test_solution_heading_collapsed_alone_and_hides_only_the_solution() -> None:
     collapsed = shaping.hide_solutions(nb)
     shaping.number_cells(nb, "x", collapsed)
     assert len(collapsed) == 2
-    assert collapsed[0].source == '### Solution to Exercise 1.1 (One)\n<a id="x-solution-1"></a>'
+    assert (
+        collapsed[0].source
+        == '### Solution to Exercise 1.1 (One)\n<a id="x-solution-1"></a>'
+    )
     assert not checks.solution_problems(nb)
     hidden = checks.hidden_by_collapsed_headings(nb)
-    shown = [c.source.splitlines()[0] for i, c in enumerate(nb.cells) if i not in hidden]
+    shown = [
+        c.source.splitlines()[0] for i, c in enumerate(nb.cells) if i not in hidden
+    ]
     assert shown == [
         "# Title",
         "## Exercises",
@@ -195,7 +205,9 @@ def test_solution_heading_collapsed_alone_and_hides_only_the_solution() -> None:
 
 
 def test_checks_catch_an_open_solution() -> None:
-    nb = notebook("### Exercise 1.1\n\nDo it.", "### Solution to Exercise 1.1\n\nIt is 1.")
+    nb = notebook(
+        "### Exercise 1.1\n\nDo it.", "### Solution to Exercise 1.1\n\nIt is 1."
+    )
     problems = checks.solution_problems(nb)
     assert any("shares its cell" in p for p in problems), problems
     assert any("not collapsed" in p for p in problems), problems

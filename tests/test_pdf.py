@@ -259,8 +259,8 @@ def test_no_near_empty_page(pages: list[str]):
         if number == 1 or PART_PAGE.search(page) or len(lines) >= MIN_LINES:
             continue
         short.append(f"page {number}: {lines}")
-    assert not short, (
-        f"pages with fewer than {MIN_LINES} lines of text:\n" + "\n".join(short)
+    assert not short, f"pages with fewer than {MIN_LINES} lines of text:\n" + "\n".join(
+        short
     )
 
 
@@ -296,7 +296,9 @@ def test_tables_are_set_as_tables(pages: list[str]):
     assert not raw, f"raw Markdown table rows in the PDF: {raw[:5]}"
     for name in chapter_names():
         for header in prose_tables(name):
-            words = [re.sub(r"\{[^}]+\}`[^`]*`|[`*]", "", c).split()[:1] for c in header]
+            words = [
+                re.sub(r"\{[^}]+\}`[^`]*`|[`*]", "", c).split()[:1] for c in header
+            ]
             words = [w[0] for w in words if w]
             assert any(all(w in line for w in words) for line in lines), (
                 f"{name}: the table with header {header} is not set as a table "
@@ -413,8 +415,19 @@ def test_first_page_of_a_chapter_rendered(pdf: Path, pages: list[str]):
     FIRST_SCREENS.mkdir(parents=True, exist_ok=True)
     stem = FIRST_SCREENS / f"pdf-{Path(FIRST_SCREEN_CHAPTER).name}"
     subprocess.run(
-        ["pdftoppm", "-r", "80", "-f", str(start + 1), "-l", str(start + 1), "-png",
-         "-singlefile", str(pdf), str(stem)],
+        [
+            "pdftoppm",
+            "-r",
+            "80",
+            "-f",
+            str(start + 1),
+            "-l",
+            str(start + 1),
+            "-png",
+            "-singlefile",
+            str(pdf),
+            str(stem),
+        ],
         check=True,
     )
     title = chapter_title(FIRST_SCREEN_CHAPTER)

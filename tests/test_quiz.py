@@ -19,13 +19,20 @@ from d2l_helpers import quiz
 from d2l_helpers.errors import D2LError
 from scripts.layout import CHAPTERS
 
-SHOW_QUIZ = re.compile(r"""d2l\.show_quiz\(\s*["']([\w-]+)["']\s*(?:,\s*["']([\w-]+)["'])?""")
+SHOW_QUIZ = re.compile(
+    r"""d2l\.show_quiz\(\s*["']([\w-]+)["']\s*(?:,\s*["']([\w-]+)["'])?"""
+)
 QUESTIONS_PER_QUIZ = (3, 5)
 NUMERIC = {
     "question": "How many outputs has `nn.Dense(10)`?",
     "type": "numeric",
     "answers": [
-        {"type": "range", "range": [9.5, 10.5], "correct": True, "feedback": "Yes: 10."},
+        {
+            "type": "range",
+            "range": [9.5, 10.5],
+            "correct": True,
+            "feedback": "Yes: 10.",
+        },
         {"type": "default", "feedback": "It has one output per class."},
     ],
 }
@@ -34,7 +41,11 @@ CHOICE = {
     "type": "multiple_choice",
     "answers": [
         {"answer": "`SoftmaxCrossEntropyLoss`", "correct": True, "feedback": "Right."},
-        {"answer": "`L2Loss`", "correct": False, "feedback": "No: it is for regression."},
+        {
+            "answer": "`L2Loss`",
+            "correct": False,
+            "feedback": "No: it is for regression.",
+        },
     ],
 }
 
@@ -73,7 +84,9 @@ def test_missing_quiz_file(tmp_path: Path) -> None:
 
 def test_missing_set_lists_the_sets(tmp_path: Path) -> None:
     write_quiz(tmp_path, {"quiz": [CHOICE], "ex-a": [NUMERIC]})
-    with pytest.raises(quiz.QuizError, match=r"no question set 'ex-b'; it has: ex-a, quiz"):
+    with pytest.raises(
+        quiz.QuizError, match=r"no question set 'ex-b'; it has: ex-a, quiz"
+    ):
         quiz.show_quiz("toy", "ex-b", folder=tmp_path)
 
 
@@ -113,8 +126,12 @@ BROKEN = {
         "unknown keys ['answrs']",
     ),
     "a value that is not a number": (
-        dict(NUMERIC, answers=[{"type": "value", "value": "10", "correct": True,
-                                "feedback": "ten"}]),
+        dict(
+            NUMERIC,
+            answers=[
+                {"type": "value", "value": "10", "correct": True, "feedback": "ten"}
+            ],
+        ),
         "a 'value' answer needs a number 'value'",
     ),
 }
@@ -255,8 +272,10 @@ def test_chapter_self_check_follows_the_conventions(chapter: str) -> None:
     )
     for number, question in enumerate(questions, 1):
         if question["type"] == "numeric":
-            assert any(a.get("type") == "range" and a.get("correct")
-                       for a in question["answers"]), (
+            assert any(
+                a.get("type") == "range" and a.get("correct")
+                for a in question["answers"]
+            ), (
                 f"{chapter}, question {number}: a numeric answer needs a correct "
                 "range (a tolerance), not an exact value"
             )
