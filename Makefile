@@ -63,10 +63,14 @@ test: book lint
 test-fast: data
 	$(PY) -m pytest $(XDIST) -m "not book and not slow"
 
-## lint: ruff over the package, the scripts, the extensions and every chapter's code
+## lint: ruff over every Python file (the package, the scripts, the extensions, the
+## tests, the course files) and every chapter's code; the references are the chapters'
+## code executed (linted as chapters), so they are left out
+LINTED := d2l_helpers scripts _ext tests course
+RUFF_SKIP := --extend-exclude tests/references
 lint: $(STAMP)
-	$(VENV)/bin/ruff check d2l_helpers scripts _ext
-	$(VENV)/bin/ruff format --check d2l_helpers scripts _ext
+	$(VENV)/bin/ruff check $(RUFF_SKIP) $(LINTED)
+	$(VENV)/bin/ruff format --check $(RUFF_SKIP) $(LINTED)
 	$(PY) -m scripts.lint_chapters
 
 ## references: re-execute every chapter into tests/references/ (after editing a chapter),
@@ -77,7 +81,7 @@ references: data
 
 ## bench: our pipeline against d2l's reference pipeline and the hardware floor
 bench: data
-	$(PY) scripts/benchmark.py
+	$(PY) -m scripts.benchmark
 
 clean:
 	rm -rf _build

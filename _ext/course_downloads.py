@@ -15,9 +15,15 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx_book_theme.header_buttons.launch import _is_notebook
 
+from scripts.layout import HTML, PUBLISHED_NOTEBOOKS
+
 DOWNLOAD_GROUP = "download-buttons"
 NOTEBOOK_LABEL = "download-notebook-button"
 SOURCE_LABEL = "download-source-button"
+# The defaults of the settings: the learner notebooks' folder in the HTML output, and
+# the branch the publishing workflow deploys the HTML output to.
+NOTEBOOK_DIR = PUBLISHED_NOTEBOOKS.relative_to(HTML).as_posix()
+PUBLISHED_BRANCH = "gh-pages"
 
 
 def learner_notebook(app: Sphinx, pagename: str) -> str:
@@ -120,8 +126,8 @@ def update_header_buttons(
 
 def setup(app: Sphinx) -> dict:
     """Register the settings and the hook (after the theme has made its buttons)."""
-    app.add_config_value("course_notebook_dir", "notebooks", "html")
-    app.add_config_value("course_published_branch", "gh-pages", "html")
+    app.add_config_value("course_notebook_dir", NOTEBOOK_DIR, "html")
+    app.add_config_value("course_published_branch", PUBLISHED_BRANCH, "html")
     app.add_config_value("course_download_entries", [], "html")
     app.connect("html-page-context", update_header_buttons, priority=502)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

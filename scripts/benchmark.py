@@ -51,8 +51,8 @@ from mxnet.gluon import nn
 import d2l_helpers as d2l
 from d2l_helpers.datasets import FASHION_MNIST
 from d2l_helpers.training import hybridize_blocks
+from scripts.layout import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULT_PREFIX = "BENCHMARK-RESULT "
 SECTION_START = (
     "<!-- benchmark:start (written by scripts/benchmark.py; "
@@ -286,7 +286,8 @@ def run_in_subprocess(pipeline: str, epochs: int, seed: int, folder: Path) -> Ru
     """Run one pipeline in a fresh Python process and return what it measured."""
     command = [
         sys.executable,
-        __file__,
+        "-m",
+        "scripts.benchmark",
         "--child",
         pipeline,
         "--epochs",

@@ -9,7 +9,8 @@
   practice copy of each chapter with its code outputs cleared (``PRACTICE_DIR``), to
   predict before running (fastbook's "clean" notebooks);
 - ``binder/``: the Binder environment of the published site (the runtime pins,
-  Python 3.11, the Fashion-MNIST Debian package, data provisioning);
+  Python 3.11, the Fashion-MNIST Debian package, data provisioning): the repository's
+  ``binder/`` files (its ``postBuild`` serves both), with ``course/requirements.txt``;
 - ``_downloads/softmax-regression-course.zip``: the same folder as one zip, under a
   top folder ``softmax-regression-course/``, less the pages about the repository's
   build (``NOT_IN_BUNDLE``: the status page lists the repository's chapter paths).
@@ -22,21 +23,23 @@ import shutil
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-COURSE = ROOT / "course"
-PACKAGE = ROOT / "d2l_helpers"
+from scripts.layout import (
+    BINDER,
+    COURSE,
+    DOWNLOADS,
+    PACKAGE,
+    PUBLISHED_BINDER,
+    PUBLISHED_NOTEBOOKS,
+    ROOT,
+)
+
 BUNDLE_NAME = "softmax-regression-course"
-BUNDLE = HTML / "_downloads" / f"{BUNDLE_NAME}.zip"
-PUBLISHED = HTML / "notebooks"
-BINDER = HTML / "binder"
+BUNDLE = DOWNLOADS / f"{BUNDLE_NAME}.zip"
 PRACTICE_DIR = "practice"  # the practice copies, inside the bundle's folder
 NOT_IN_BUNDLE = ("status.ipynb", f"{PRACTICE_DIR}/status.ipynb")
-POSTBUILD = """#!/usr/bin/env bash
-# Binder (repo2docker) for the published learner notebooks: verify the data sets.
-set -euo pipefail
-cd notebooks && python -m d2l_helpers.provision
-"""
+# The repository's Binder files the published site shares (requirements.txt differs:
+# the site's pins are the runtime ones, course/requirements.txt).
+BINDER_FILES = ("runtime.txt", "apt.txt", "postBuild")
 
 
 def bundle_files(
@@ -71,21 +74,19 @@ def write_zip(files: dict[str, Path], target: Path) -> None:
             bundle.write(source, f"{BUNDLE_NAME}/{name}")
 
 
-def write_binder(folder: Path = BINDER) -> None:
+def write_binder(folder: Path = PUBLISHED_BINDER) -> None:
     """Write the published site's Binder environment (runtime pins only)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     shutil.copyfile(COURSE / "requirements.txt", folder / "requirements.txt")
-    for name in ("runtime.txt", "apt.txt"):
-        shutil.copyfile(ROOT / "binder" / name, folder / name)
-    (folder / "postBuild").write_text(POSTBUILD)
-    (folder / "postBuild").chmod(0o755)
+    for name in BINDER_FILES:
+        shutil.copy(BINDER / name, folder / name)  # with its mode: postBuild runs
 
 
 def publish(notebooks: list[Path], practice: list[Path] | None = None) -> Path:
     """Lay out the learner files and the bundle in the HTML output; return the zip."""
     files = bundle_files(notebooks, practice)
-    write_folder(files, PUBLISHED)
+    write_folder(files, PUBLISHED_NOTEBOOKS)
     write_binder()
     write_zip({k: v for k, v in files.items() if k not in NOT_IN_BUNDLE}, BUNDLE)
     return BUNDLE

@@ -11,22 +11,21 @@ its traceback and the step fails.
 
 import sys
 import time
-from pathlib import Path
 
 import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.cache.db import NbProjectRecord
 from jupyter_cache.executors import load_executor
 
-from scripts.references import executable_chapters
+from scripts.layout import CONFIG, ROOT
+from scripts.toc import executable_chapters
 
-ROOT = Path(__file__).resolve().parents[1]
 MYST_NB_READER = {"type": "plugin", "name": "myst_nb_md"}
 
 
 def book_config() -> dict:
     """Return the book's _config.yml."""
-    return yaml.safe_load((ROOT / "_config.yml").read_text())
+    return yaml.safe_load(CONFIG.read_text())
 
 
 def main() -> int:

@@ -24,7 +24,6 @@ to ``_build/practice``. Then it makes the course bundle (``scripts.bundle``).
 """
 
 import copy
-import importlib.util
 import re
 import subprocess
 import sys
@@ -35,24 +34,25 @@ import nbformat
 import yaml
 from jupyter_cache import get_cache
 
-ROOT = Path(__file__).resolve().parents[1]
-BUILD = ROOT / "_build"
+from _ext.course_setup import book_setup_cell
+from scripts.layout import (
+    CHAPTERS,
+    CONFIG,
+    EXECUTED,
+    JUPYTER_CACHE,
+    NOTEBOOKS,
+    PRACTICE,
+    ROOT,
+    TOJUPYTER,
+    build_folder,
+)
+from scripts.learner_rules import learner_problems
+
 # tojupyter builds in a folder of its own: MyST-NB rewrites <output>/jupyter_execute
 # (without outputs) in every build, and the HTML build's copy there must stay intact.
-TOJUPYTER_BUILD = BUILD / "learner"
-TOJUPYTER_OUT = TOJUPYTER_BUILD / "_build" / "jupyter" / "chapters"
-EXECUTED = BUILD / "jupyter_execute" / "chapters"  # which pages are notebooks
-CACHE = BUILD / ".jupyter_cache"
-NOTEBOOKS = BUILD / "notebooks"
-PRACTICE = BUILD / "practice"  # the practice copies: code outputs cleared
+TOJUPYTER_OUT = build_folder(TOJUPYTER) / "jupyter" / CHAPTERS.name
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
-RAW_MYST = re.compile(
-    r"\{(glue(:text|:any)?|ref|numref|eq|doc|cite(:p|:t)?|term)\}`"
-    r"|^(```|:::)\{|^:tags:",
-    re.MULTILINE,
-)
 LINK = re.compile(r"\[([^\]]*)\]\(([\w-]+)\.ipynb(#[^)]*)?\)")
-TEST_CODE = re.compile(r"\bmyst_nb\b|\bglue\(|^\s*assert\b", re.MULTILINE)
 ANCHOR = re.compile(r"""<a id=["'][^"']+["']></a>""")
 TITLE = re.compile(r"^# \S", re.MULTILINE)
 SOLUTION_HEADING = re.compile(r"^#{2,6} Solution to Exercise\b.*$", re.MULTILINE)
@@ -65,13 +65,13 @@ class LearnerNotebookError(RuntimeError):
 
 
 def build_with_tojupyter(root: Path = ROOT) -> None:
-    """Write every page as a notebook with sphinx-tojupyter (``_build/jupyter``)."""
+    """Write every page as a notebook with sphinx-tojupyter (``TOJUPYTER_OUT``)."""
     command = [
         str(Path(sys.executable).parent / "jupyter-book"),
         "build",
         str(root),
         "--path-output",
-        str(TOJUPYTER_BUILD),
+        str(TOJUPYTER),
         "--builder",
         "custom",
         "--custom-builder",
@@ -83,7 +83,7 @@ def build_with_tojupyter(root: Path = ROOT) -> None:
 
 def executions(name: str) -> list[nbformat.NotebookNode]:
     """Return the cached executions of a chapter, the newest first."""
-    cache = get_cache(str(CACHE))
+    cache = get_cache(str(JUPYTER_CACHE))
     records = [r for r in cache.list_cache_records() if Path(r.uri).stem == name]
     records.sort(key=lambda record: record.created, reverse=True)
     return [cache.get_cache_bundle(record.pk).nb for record in records]
@@ -116,14 +116,9 @@ def setup_cell_source(root: Path = ROOT) -> str:
 
     The URL is resolved as the book's build resolves it (_ext/course_setup.py).
     """
-    spec = importlib.util.spec_from_file_location(
-        "course_setup", root / "_ext" / "course_setup.py"
-    )
-    course_setup = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course_setup)
-    repository = yaml.safe_load((root / "_config.yml").read_text()).get("repository")
-    repository = repository or {}
-    return course_setup.book_setup_cell(
+    config = (root / CONFIG.name).read_text()
+    repository = yaml.safe_load(config).get("repository") or {}
+    return book_setup_cell(
         root, repository.get("url") or "", repository.get("branch") or ""
     ).strip()
 
@@ -253,17 +248,6 @@ def unlink_other_pages(notebook: nbformat.NotebookNode, chapters: set[str]) -> N
             cell.source = LINK.sub(keep_chapter_links, cell.source)
 
 
-def problems(notebook: nbformat.NotebookNode) -> list[str]:
-    """Return what is left of MyST markup or test code in a learner notebook."""
-    found = []
-    for index, cell in enumerate(notebook.cells):
-        pattern = TEST_CODE if cell.cell_type == "code" else RAW_MYST
-        match = pattern.search(cell.source)
-        if match:
-            found.append(f"cell {index} ({cell.cell_type}): {match.group(0)!r}")
-    return found
-
-
 def learner_notebook(
     name: str, chapters: set[str], setup: str | None = None
 ) -> nbformat.NotebookNode:
@@ -306,7 +290,9 @@ def write_learner_notebooks(
     setup = setup_cell_source()
     for executed in executed_chapters:
         notebook = learner_notebook(executed.stem, chapters, setup)
-        unclean += [f"{executed.stem}: {problem}" for problem in problems(notebook)]
+        unclean += [
+            f"{executed.stem}: {problem}" for problem in learner_problems(notebook)
+        ]
         written.append(target / executed.name)
         nbformat.write(notebook, written[-1])
         nbformat.write(practice_copy(notebook), practice / executed.name)

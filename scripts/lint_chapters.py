@@ -13,9 +13,9 @@ from pathlib import Path
 
 import jupytext
 
-from scripts.references import executable_chapters
+from scripts.layout import CHAPTERS, ROOT
+from scripts.toc import executable_chapters
 
-ROOT = Path(__file__).resolve().parents[1]
 RUFF = Path(sys.executable).with_name("ruff")
 
 
@@ -28,7 +28,7 @@ def ruff(*args: str, folder: Path) -> int:
 def main() -> int:
     """Convert every chapter to a notebook and run ruff check and format --check."""
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "chapters"
+        folder = Path(tmp) / CHAPTERS.name
         folder.mkdir()
         for chapter in executable_chapters():
             notebook = jupytext.read(chapter, fmt="md:myst")

@@ -11,7 +11,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from scripts.references import REFERENCE_ENV, executable_chapters, make_reference
+from scripts.references import REFERENCE_ENV, make_reference
+from scripts.toc import executable_chapters
 
 
 def timed_reference(chapter: Path) -> str:

@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-LATEX_DIR = ROOT / "_build" / "latex"
+from scripts.layout import DOWNLOADS, LATEX, ROOT, build_folder
+
 PDF_NAME = "softmax-regression"  # latex.latex_documents.targetname in _config.yml
 # Where `make book` publishes the PDF in the HTML output (the download menu links it:
 # course_download_entries in _config.yml; the landing page too).
-PUBLISHED_PDF = ROOT / "_build" / "html" / "_downloads" / f"{PDF_NAME}.pdf"
+PUBLISHED_PDF = DOWNLOADS / f"{PDF_NAME}.pdf"
 # The programs the build and its checks run (Debian: TeX Live, latexmk, poppler-utils).
 TOOLS = ("xelatex", "latexmk", "pdftotext", "pdfinfo")
 # Overfull boxes narrower than this do not show in print (TeX's `\hfuzz` is 0.1pt).
@@ -133,7 +133,7 @@ def _run(command: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(command, check=True, capture_output=True, text=True)
 
 
-def check(latex_dir: Path = LATEX_DIR, since: float = 0.0) -> PdfReport:
+def check(latex_dir: Path = LATEX, since: float = 0.0) -> PdfReport:
     """Check a LaTeX build whose log was written after `since` (a time): log and PDF."""
     pdf, log = latex_dir / f"{PDF_NAME}.pdf", latex_dir / f"{PDF_NAME}.log"
     if not pdf.is_file() or not log.is_file() or log.stat().st_mtime < since:
@@ -163,7 +163,7 @@ def build(root: Path = ROOT) -> int:
         "--keep-going",
     ]
     wide_log = {**os.environ, "max_print_line": "1000"}  # TeX wraps its log at 79
-    output = root / "_build" / "pdf-build-output.txt"
+    output = build_folder(root) / "pdf-build-output.txt"
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w") as out:  # Sphinx and LaTeX say thousands of lines
         status = subprocess.run(
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             f"error: the PDF edition is not fit to publish ({len(report.problems)} "
             f"problems, build exit status {status}); fix the chapters or the LaTeX "
             f"settings (_config.yml, _static/latex/) and run `make pdf` again. "
-            f"Log: {LATEX_DIR / (PDF_NAME + '.log')}",
+            f"Log: {LATEX / (PDF_NAME + '.log')}",
             file=sys.stderr,
         )
         return 1

@@ -28,10 +28,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from scripts.toc import toc_files
+from scripts.layout import REFERENCES, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_DIR = ROOT / "tests" / "references"
 SVG_STUB = "<svg></svg>"
 # The variables that change how MXNet's CPU kernels round (libmxnet 1.9.1 reads both).
 NUMERIC_VARIABLES = ("OMP_NUM_THREADS", "MXNET_MKLDNN_ENABLED")
@@ -55,13 +53,6 @@ ENVIRONMENT_PROBE = (
 )
 
 
-def executable_chapters() -> list[Path]:
-    """Return the chapters that are notebooks (have a kernelspec), in book order."""
-    return [
-        p for p in toc_files() if "kernelspec:" in p.read_text().split("\n---", 1)[0]
-    ]
-
-
 def chapter_digest(chapter: Path) -> str:
     """Return the SHA-256 of a chapter's source."""
     return hashlib.sha256(chapter.read_bytes()).hexdigest()
@@ -69,7 +60,7 @@ def chapter_digest(chapter: Path) -> str:
 
 def reference_path(chapter: Path | str) -> Path:
     """Return where the reference notebook of a chapter (a path or a stem) is stored."""
-    return REFERENCE_DIR / f"{Path(chapter).stem}.ipynb"
+    return REFERENCES / f"{Path(chapter).stem}.ipynb"
 
 
 def read_chapter(chapter: Path) -> nbformat.NotebookNode:
@@ -128,7 +119,7 @@ def make_reference(chapter: Path, timeout: int = 600) -> Path:
         "environment": environment,
         "machine": {"arch": platform.machine(), "cpu": cpu_model()},
     }
-    REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
+    REFERENCES.mkdir(parents=True, exist_ok=True)
     out = reference_path(chapter)
     nbformat.write(nb, out)
     return out

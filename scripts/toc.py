@@ -4,7 +4,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts.layout import ROOT
 
 
 def toc_entries(book: Path = ROOT) -> list[str]:
@@ -30,3 +30,12 @@ def toc_files(book: Path = ROOT) -> list[Path]:
 def toc_pages(book: Path = ROOT) -> list[str]:
     """Return the HTML paths of every page of a book, in reading order."""
     return [str(PurePosixPath(name).with_suffix(".html")) for name in toc_entries(book)]
+
+
+def executable_chapters(book: Path = ROOT) -> list[Path]:
+    """Return the chapters that are notebooks (have a kernelspec), in book order."""
+    return [
+        p
+        for p in toc_files(book)
+        if "kernelspec:" in p.read_text().split("\n---", 1)[0]
+    ]

@@ -1,4 +1,4 @@
-"""Checks of a built Jupyter Book in a real browser: headless Chromium driven by Selenium.
+"""Checks of a built Jupyter Book in a real browser: headless Chromium (Selenium).
 
 ``chromium`` starts the browser (the book is served by ``http_server.serving``), and a
 ``PageChecker`` opens pages one by one and reports what a reader would see go wrong:
@@ -10,7 +10,6 @@ the colour mode, run axe-core, and check headings, alt texts and link texts.
 
 import base64
 import contextlib
-import importlib.util
 import re
 import tempfile
 import time
@@ -27,17 +26,30 @@ import yaml
 from selenium import webdriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from _ext.course_setup import resolve_repository_url
+from scripts.layout import ROOT, html_folder
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-quic", "--no-proxy-server",
-                  "--window-size=1280,900")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-proxy-server",
+    "--window-size=1280,900",
+)
 TIMEOUT_S = 30
-DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+DIRECT = urllib.request.build_opener(
+    urllib.request.ProxyHandler({})
+)  # never via a proxy
 MAX_SCREENSHOT_HEIGHT = 40_000
 # Resolve once every image of the page has loaded (or failed), after a repaint.
 IMAGES_SETTLED_JS = """
@@ -51,7 +63,8 @@ Promise.all([...document.images].map(img => img.decode().catch(() => null)))
 PAGE_STATE_JS = """
 const done = arguments[arguments.length - 1];
 (async () => {
-  const mathjaxLoaded = Boolean(window.MathJax && MathJax.startup && MathJax.startup.promise);
+  const mathjaxLoaded = Boolean(
+    window.MathJax && MathJax.startup && MathJax.startup.promise);
   if (mathjaxLoaded) await MathJax.startup.promise;
   const images = [...document.querySelectorAll("img")];
   images.forEach(img => { img.loading = "eager"; });
@@ -82,10 +95,12 @@ const done = arguments[arguments.length - 1];
                                 ok: img.complete && img.naturalWidth > 0})),
     figures: document.querySelectorAll(".cell_output img, figure img").length,
     captionedFigures: [...document.querySelectorAll("figure")]
-      .filter(fig => fig.querySelector("img") && fig.querySelector("figcaption")).length,
+      .filter(fig => fig.querySelector("img") && fig.querySelector("figcaption"))
+      .length,
     codeCells: document.querySelectorAll("div.cell").length,
     exercises: document.querySelectorAll("div.exercise").length,
-    errorOutputs: [...document.querySelectorAll(".cell_output .traceback, .cell_output .error")]
+    errorOutputs: [...document.querySelectorAll(
+      ".cell_output .traceback, .cell_output .error")]
       .filter(shown).map(el => el.textContent.trim().slice(0, 200)),
     tracebackTexts: [...document.querySelectorAll(".cell_output")].filter(shown)
       .filter(el => el.textContent.includes("Traceback")).length,
@@ -97,15 +112,17 @@ const done = arguments[arguments.length - 1];
 
 @contextlib.contextmanager
 def chromium() -> Iterator[webdriver.Chrome]:
-    """Start headless Chromium with a fresh profile, keeping its console log; quit after."""
+    """Start headless Chromium (fresh profile), keeping its console log; quit after."""
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for flag in CHROMIUM_FLAGS + (f"--user-data-dir={profile}",):
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        driver = webdriver.Chrome(options=options,
-                                  service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+        driver = webdriver.Chrome(
+            options=options,
+            service=webdriver.ChromeService(executable_path=CHROMEDRIVER),
+        )
         try:
             driver.set_page_load_timeout(TIMEOUT_S)
             driver.set_script_timeout(TIMEOUT_S)
@@ -171,15 +188,30 @@ def expected_content(source: Path) -> PageContent:
     from myst_parser.config.main import MdParserConfig
     from myst_parser.parsers.mdit import create_md_parser
 
-    parser = create_md_parser(MdParserConfig(enable_extensions=MYST_EXTENSIONS), RendererHTML)
+    parser = create_md_parser(
+        MdParserConfig(enable_extensions=MYST_EXTENSIONS), RendererHTML
+    )
     notebook = jupytext.read(source, fmt="md:myst")
-    prose = "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
-    code = [cell for cell in notebook.cells if cell.cell_type == "code"
-            and "remove-cell" not in cell.metadata.get("tags", [])]
+    prose = "\n\n".join(
+        cell.source for cell in notebook.cells if cell.cell_type == "markdown"
+    )
+    code = [
+        cell
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        and "remove-cell" not in cell.metadata.get("tags", [])
+    ]
     figures = sum("figure" in cell.metadata.get("mystnb", {}) for cell in code)
-    exercises = len(re.findall(r"^(`{3,}|:{3,})\{exercise(-start)?\}", prose, re.MULTILINE))
-    return PageContent(equations=_count_math(parser.parse(prose), parser), figures=figures,
-                       captioned_figures=figures, code_cells=len(code), exercises=exercises)
+    exercises = len(
+        re.findall(r"^(`{3,}|:{3,})\{exercise(-start)?\}", prose, re.MULTILINE)
+    )
+    return PageContent(
+        equations=_count_math(parser.parse(prose), parser),
+        figures=figures,
+        captioned_figures=figures,
+        code_cells=len(code),
+        exercises=exercises,
+    )
 
 
 @dataclass
@@ -200,20 +232,26 @@ class PageChecker:
         self._targets: dict[str, tuple[int, set[str] | None]] = {}
 
     def check(self, page: str, screenshot: Path | None = None) -> PageReport:
-        """Load a page, wait for MathJax and images, check it, optionally save a screenshot."""
+        """Load a page, wait for MathJax and images, check it; maybe a screenshot."""
         self.driver.get_log("browser")  # drop what earlier pages logged
         self.driver.get(self.base_url + page)
         WebDriverWait(self.driver, TIMEOUT_S).until(
-            lambda driver: driver.execute_script("return document.readyState") == "complete")
+            lambda driver: (
+                driver.execute_script("return document.readyState") == "complete"
+            )
+        )
         state = self.driver.execute_async_script(PAGE_STATE_JS)
         report = PageReport(page)
         if "scriptError" in state:
             report.problems.append(f"page check script failed: {state['scriptError']}")
             return report
         report.content = PageContent(
-            equations=state["equations"], figures=state["figures"],
-            captioned_figures=state["captionedFigures"], code_cells=state["codeCells"],
-            exercises=state["exercises"])
+            equations=state["equations"],
+            figures=state["figures"],
+            captioned_figures=state["captionedFigures"],
+            code_cells=state["codeCells"],
+            exercises=state["exercises"],
+        )
         report.problems += self._console_errors()
         report.problems += self._image_problems(state)
         report.problems += self._math_problems(state)
@@ -224,21 +262,30 @@ class PageChecker:
         return report
 
     def _console_errors(self) -> list[str]:
-        """Return the SEVERE entries of the browser console since the page was opened."""
-        return [f"console error: {entry['message']}" for entry in self.driver.get_log("browser")
-                if entry["level"] == "SEVERE"]
+        """Return the SEVERE entries of the console since the page was opened."""
+        return [
+            f"console error: {entry['message']}"
+            for entry in self.driver.get_log("browser")
+            if entry["level"] == "SEVERE"
+        ]
 
     @staticmethod
     def _image_problems(state: dict) -> list[str]:
         """Return one problem per image that did not decode to a non-empty picture."""
-        return [f"broken image: {image['src']}" for image in state["images"] if not image["ok"]]
+        return [
+            f"broken image: {image['src']}"
+            for image in state["images"]
+            if not image["ok"]
+        ]
 
     @staticmethod
     def _math_problems(state: dict) -> list[str]:
-        """Return problems with equations: MathJax missing, not typeset, TeX errors, raw TeX."""
+        """Return equation problems: no MathJax, not typeset, TeX errors, raw TeX."""
         problems = []
         if state["equations"] and not state["mathjaxLoaded"]:
-            problems.append(f"MathJax did not load, {state['equations']} equation(s) not typeset")
+            problems.append(
+                f"MathJax did not load, {state['equations']} equation(s) not typeset"
+            )
         problems += [f"equation not typeset: {tex[:80]}" for tex in state["untypeset"]]
         problems += [f"MathJax error: {error}" for error in state["mathErrors"]]
         for delimiter in ("$$", "\\[", "\\("):
@@ -249,13 +296,17 @@ class PageChecker:
     @staticmethod
     def _cell_problems(state: dict) -> list[str]:
         """Return problems for cell outputs that show an error or a traceback."""
-        problems = [f"cell shows an error output: {text}" for text in state["errorOutputs"]]
+        problems = [
+            f"cell shows an error output: {text}" for text in state["errorOutputs"]
+        ]
         if state["tracebackTexts"]:
-            problems.append(f"{state['tracebackTexts']} cell output(s) show a Traceback")
+            problems.append(
+                f"{state['tracebackTexts']} cell output(s) show a Traceback"
+            )
         return problems
 
     def _link_problems(self, links: list[str], report: PageReport) -> list[str]:
-        """Fetch the target of every link into the site; report missing files and anchors."""
+        """Fetch every link's target in the site; report missing files and anchors."""
         problems = []
         internal = sorted({link for link in links if link.startswith(self.base_url)})
         report.internal_links = len(internal)
@@ -265,11 +316,13 @@ class PageChecker:
             if status != 200:
                 problems.append(f"broken link: {link} (HTTP {status})")
             elif fragment and anchors is not None and unquote(fragment) not in anchors:
-                problems.append(f"broken link: {link} (no element with id {unquote(fragment)!r})")
+                problems.append(
+                    f"broken link: {link} (no element with id {unquote(fragment)!r})"
+                )
         return problems
 
     def _target(self, url: str) -> tuple[int, set[str] | None]:
-        """Return the HTTP status of a URL and, for an HTML page, its anchors (cached)."""
+        """Return a URL's HTTP status and, for an HTML page, its anchors (cached)."""
         if url not in self._targets:
             try:
                 with DIRECT.open(url, timeout=TIMEOUT_S) as response:
@@ -289,14 +342,20 @@ class PageChecker:
         The window is made as tall as the page for the capture: capturing beyond the
         viewport instead leaves lazily painted figures and code blank in long pages.
         """
-        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})[
+            "cssContentSize"
+        ]
         width = self.driver.execute_script("return window.innerWidth")
         height = int(min(size["height"], MAX_SCREENSHOT_HEIGHT))
-        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
         try:
             self.driver.execute_async_script(IMAGES_SETTLED_JS)
-            shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+            shot = self.driver.execute_cdp_cmd(
+                "Page.captureScreenshot", {"format": "png"}
+            )
         finally:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -309,11 +368,8 @@ def launch_buttons_configured(book: Path) -> bool:
     The URL is resolved as the build resolves it (_ext/course_setup.py): environment
     variable, _config.yml, or the clone's public origin remote.
     """
-    spec = importlib.util.spec_from_file_location("course_setup", book / "_ext" / "course_setup.py")
-    course_setup = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course_setup)
     config = yaml.safe_load((book / "_config.yml").read_text())
-    url = course_setup.resolve_repository_url((config.get("repository") or {}).get("url"), book)
+    url = resolve_repository_url((config.get("repository") or {}).get("url"), book)
     launch = config.get("launch_buttons") or {}
     return bool(url) and any(launch.get(s) for s in ("binderhub_url", "colab_url"))
 
@@ -322,12 +378,15 @@ def launch_buttons_configured(book: Path) -> bool:
 
 COLOR_MODES = ("light", "dark")
 BLOCKING_IMPACTS = ("serious", "critical")
-AXE_TIMEOUT_S = 240  # a long page full of equations takes axe a minute on a busy machine
+AXE_TIMEOUT_S = (
+    240  # a long page full of equations takes axe a minute on a busy machine
+)
 # Resolve once MathJax has typeset the page and every image has settled.
 PAGE_SETTLED_JS = """
 const done = arguments[arguments.length - 1];
 (async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise)
+    await MathJax.startup.promise;
   await Promise.all([...document.images].map(img => img.decode().catch(() => null)));
 })().then(() => done(true), () => done(true));
 """
@@ -337,7 +396,8 @@ const named = el => el.getAttribute("aria-label") || "";
 const textOf = a => {
   const text = a.textContent.replace(/\\s+/g, " ").trim();
   const alts = [...a.querySelectorAll("img[alt]")].map(img => img.alt.trim()).join(" ");
-  return named(a) || (/[\\p{L}\\p{N}]/u.test(text) ? text : "") || alts || a.title || text;
+  return named(a) || (/[\\p{L}\\p{N}]/u.test(text) ? text : "") || alts || a.title
+    || text;
 };
 return {
   headings: [...document.querySelectorAll("h1, h2, h3, h4, h5, h6")]
@@ -347,20 +407,33 @@ return {
     .map(img => ({src: img.getAttribute("src") || "", alt: img.getAttribute("alt")})),
   links: [...document.querySelectorAll("a[href]")]
     .filter(a => !a.closest("[aria-hidden=true]"))
-    .map(a => ({href: a.href, internal: a.origin === location.origin, text: textOf(a)})),
+    .map(a => ({href: a.href, internal: a.origin === location.origin,
+                text: textOf(a)})),
 };
 """
 FILE_NAME_IN_ALT = re.compile(r"/|_images|\.(png|svg|jpe?g|gif|webp)\b", re.IGNORECASE)
-VAGUE_LINK_TEXTS = {"here", "click here", "this", "this page", "link", "more", "read more"}
+VAGUE_LINK_TEXTS = {
+    "here",
+    "click here",
+    "this",
+    "this page",
+    "link",
+    "more",
+    "read more",
+}
 
 
 def set_color_mode(driver: webdriver.Chrome, mode: str) -> None:
-    """Switch the book's theme to light or dark, as its theme button does, and reload."""
-    driver.execute_script("localStorage.setItem('mode', arguments[0]);"
-                          "localStorage.setItem('theme', arguments[0]);", mode)
+    """Switch the book's theme to light or dark, as its button does, and reload."""
+    driver.execute_script(
+        "localStorage.setItem('mode', arguments[0]);"
+        "localStorage.setItem('theme', arguments[0]);",
+        mode,
+    )
     driver.refresh()
     WebDriverWait(driver, TIMEOUT_S).until(
-        lambda d: d.execute_script("return document.readyState") == "complete")
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
     shown = driver.execute_script("return document.documentElement.dataset.theme")
     if shown != mode:
         raise RuntimeError(f"asked the theme for {mode} mode, the page shows {shown!r}")
@@ -370,7 +443,8 @@ def open_settled(driver: webdriver.Chrome, url: str) -> None:
     """Load a page and wait until MathJax has typeset it and its images have settled."""
     driver.get(url)
     WebDriverWait(driver, TIMEOUT_S).until(
-        lambda d: d.execute_script("return document.readyState") == "complete")
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
     driver.execute_async_script(PAGE_SETTLED_JS)
 
 
@@ -396,18 +470,27 @@ def blocking_violations(results: dict) -> list[str]:
     lines = []
     for violation in results["violations"]:
         if violation["impact"] in BLOCKING_IMPACTS:
-            targets = [" ".join(map(str, node["target"])) + _contrast(node)
-                       for node in violation["nodes"]]
-            lines.append(f"{violation['impact']} {violation['id']} ({violation['help']}) "
-                         f"at {len(targets)} element(s): {'; '.join(targets[:5])}")
+            targets = [
+                " ".join(map(str, node["target"])) + _contrast(node)
+                for node in violation["nodes"]
+            ]
+            lines.append(
+                f"{violation['impact']} {violation['id']} ({violation['help']}) "
+                f"at {len(targets)} element(s): {'; '.join(targets[:5])}"
+            )
     return lines
 
 
 def _contrast(node: dict) -> str:
     """Return the colours and ratio axe measured for a node, if it measured them."""
-    data = next((check.get("data") for check in node.get("any", [])
-                 if isinstance(check.get("data"), dict)
-                 and "contrastRatio" in check["data"]), None)
+    data = next(
+        (
+            check.get("data")
+            for check in node.get("any", [])
+            if isinstance(check.get("data"), dict) and "contrastRatio" in check["data"]
+        ),
+        None,
+    )
     if not data:
         return ""
     return f" ({data['fgColor']} on {data['bgColor']}: {data['contrastRatio']}:1)"
@@ -424,8 +507,11 @@ def violations_by_impact(results: dict) -> dict[str, int]:
 def structure_problems(driver: webdriver.Chrome) -> list[str]:
     """Return the problems of the open page's headings, alt texts and link texts."""
     state = driver.execute_script(STRUCTURE_JS)
-    return (_heading_problems(state["headings"]) + _alt_problems(state["images"])
-            + _link_text_problems(state["links"]))
+    return (
+        _heading_problems(state["headings"])
+        + _alt_problems(state["images"])
+        + _link_text_problems(state["links"])
+    )
 
 
 def _heading_problems(headings: list[dict]) -> list[str]:
@@ -435,11 +521,15 @@ def _heading_problems(headings: list[dict]) -> list[str]:
     if len(h1s) != 1:
         problems.append(f"{len(h1s)} h1 headings, expected one: {h1s}")
     if headings and headings[0]["level"] != 1:
-        problems.append(f"first heading is h{headings[0]['level']}: {headings[0]['text']!r}")
+        problems.append(
+            f"first heading is h{headings[0]['level']}: {headings[0]['text']!r}"
+        )
     for before, after in zip(headings, headings[1:]):
         if after["level"] > before["level"] + 1:
-            problems.append(f"heading level skipped: h{before['level']} {before['text']!r} "
-                            f"-> h{after['level']} {after['text']!r}")
+            problems.append(
+                f"heading level skipped: h{before['level']} {before['text']!r} "
+                f"-> h{after['level']} {after['text']!r}"
+            )
     return problems
 
 
@@ -465,7 +555,9 @@ def _link_text_problems(links: list[dict]) -> list[str]:
         if not text:
             problems.append(f"link without text: {link['href']}")
         elif text.lower().strip(".:") in VAGUE_LINK_TEXTS:
-            problems.append(f"link text {text!r} does not say where it goes: {link['href']}")
+            problems.append(
+                f"link text {text!r} does not say where it goes: {link['href']}"
+            )
         elif re.match(r"(https?://|www\.)", text) or text == link["href"]:
             problems.append(f"link text is a bare URL: {text!r}")
     return problems
@@ -548,7 +640,8 @@ def wait_for_quiz(driver: webdriver.Chrome, key: str, questions: int) -> None:
     """Wait until jupyterquiz has drawn the card's questions."""
     WebDriverWait(driver, TIMEOUT_S).until(
         lambda d: len(quiz_state(d, key) or []) == questions,
-        f"the quiz {key} did not show its {questions} questions")
+        f"the quiz {key} did not show its {questions} questions",
+    )
 
 
 def right_and_wrong(question: dict) -> tuple[object, object]:
@@ -564,8 +657,14 @@ def right_and_wrong(question: dict) -> tuple[object, object]:
         return right, wrong
     right = next(a for a in answers if a.get("correct"))
     right = right["value"] if right["type"] == "value" else sum(right["range"]) / 2
-    wrong = next((a["value"] for a in answers
-                  if a.get("type") == "value" and not a.get("correct")), None)
+    wrong = next(
+        (
+            a["value"]
+            for a in answers
+            if a.get("type") == "value" and not a.get("correct")
+        ),
+        None,
+    )
     if wrong is None:
         bounds = [b for a in answers if a.get("type") == "range" for b in a["range"]]
         wrong = max(bounds + [0]) * 10 + 1000
@@ -579,15 +678,27 @@ def expected_feedback(question: dict, answer: object) -> str:
         text = answers[answer]["feedback"]
     else:
         text = next(
-            (a["feedback"] for a in answers
-             if (a.get("type") == "value" and a["value"] == answer)
-             or (a.get("type") == "range" and a["range"][0] <= answer < a["range"][1])),
-            next(a["feedback"] for a in answers if a.get("type") == "default"))
+            (
+                a["feedback"]
+                for a in answers
+                if (a.get("type") == "value" and a["value"] == answer)
+                or (
+                    a.get("type") == "range" and a["range"][0] <= answer < a["range"][1]
+                )
+            ),
+            next(a["feedback"] for a in answers if a.get("type") == "default"),
+        )
     return re.sub(r"[`*]", "", text).strip()
 
 
-def answer(driver: webdriver.Chrome, key: str, number: int, question: dict,
-           value: object, keyboard: bool = False) -> None:
+def answer(
+    driver: webdriver.Chrome,
+    key: str,
+    number: int,
+    question: dict,
+    value: object,
+    keyboard: bool = False,
+) -> None:
     """Answer question `number` (0-based) of a quiz card, by mouse or by keyboard.
 
     Numeric: focus its field (Tab by keyboard), type the number, Enter. Choice: click
@@ -596,7 +707,9 @@ def answer(driver: webdriver.Chrome, key: str, number: int, question: dict,
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    wrapper = driver.find_elements(By.CSS_SELECTOR, f"{quiz_selector(key)} .Quiz")[number]
+    wrapper = driver.find_elements(By.CSS_SELECTOR, f"{quiz_selector(key)} .Quiz")[
+        number
+    ]
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", wrapper)
     if question["type"] == "numeric":
         field = wrapper.find_element(By.CSS_SELECTOR, "input.Input-text")
@@ -604,8 +717,9 @@ def answer(driver: webdriver.Chrome, key: str, number: int, question: dict,
             driver.execute_script("arguments[0].focus()", field)
         else:
             field.click()
-        driver.switch_to.active_element.send_keys(f"{value:g}" if isinstance(
-            value, float) else str(value), Keys.ENTER)
+        driver.switch_to.active_element.send_keys(
+            f"{value:g}" if isinstance(value, float) else str(value), Keys.ENTER
+        )
     else:
         choice = wrapper.find_elements(By.CSS_SELECTOR, "label.MCButton")[value]
         if keyboard:
@@ -656,38 +770,66 @@ QUIZ_BOOK_QUESTIONS = {
     "quiz": [
         {
             "question": "How many parameters does `nn.Dense(10)` hold after a batch of "
-                        "28 x 28 images?",
+            "28 x 28 images?",
             "type": "numeric",
             "answers": [
-                {"type": "range", "range": [7849.5, 7850.5], "correct": True,
-                 "feedback": "Right: a 784 x 10 weight and 10 biases."},
-                {"type": "value", "value": 7840, "correct": False,
-                 "feedback": "That is the weight alone: add one bias per class."},
+                {
+                    "type": "range",
+                    "range": [7849.5, 7850.5],
+                    "correct": True,
+                    "feedback": "Right: a 784 x 10 weight and 10 biases.",
+                },
+                {
+                    "type": "value",
+                    "value": 7840,
+                    "correct": False,
+                    "feedback": "That is the weight alone: add one bias per class.",
+                },
                 {"type": "default", "feedback": "Count the weights and the biases."},
             ],
         },
         {
-            "question": "What does `SoftmaxCrossEntropyLoss` take as its first argument?",
+            "question": (
+                "What does `SoftmaxCrossEntropyLoss` take as its first argument?"
+            ),
             "type": "multiple_choice",
             "answers": [
-                {"answer": "Logits", "correct": True,
-                 "feedback": "Yes: it applies the log-softmax itself."},
-                {"answer": "Probabilities", "correct": False,
-                 "feedback": "No: a softmax would then be applied twice."},
-                {"answer": "One-hot labels", "correct": False,
-                 "feedback": "No: the labels are its second argument."},
+                {
+                    "answer": "Logits",
+                    "correct": True,
+                    "feedback": "Yes: it applies the log-softmax itself.",
+                },
+                {
+                    "answer": "Probabilities",
+                    "correct": False,
+                    "feedback": "No: a softmax would then be applied twice.",
+                },
+                {
+                    "answer": "One-hot labels",
+                    "correct": False,
+                    "feedback": "No: the labels are its second argument.",
+                },
             ],
         },
         {
             "question": "Which of these are hyperparameters?",
             "type": "many_choice",
             "answers": [
-                {"answer": "The learning rate", "correct": True,
-                 "feedback": "Yes: chosen, not learned."},
-                {"answer": "The batch size", "correct": True,
-                 "feedback": "Yes: chosen, not learned."},
-                {"answer": "The weights", "correct": False,
-                 "feedback": "No: training learns them."},
+                {
+                    "answer": "The learning rate",
+                    "correct": True,
+                    "feedback": "Yes: chosen, not learned.",
+                },
+                {
+                    "answer": "The batch size",
+                    "correct": True,
+                    "feedback": "Yes: chosen, not learned.",
+                },
+                {
+                    "answer": "The weights",
+                    "correct": False,
+                    "feedback": "No: training learns them.",
+                },
             ],
         },
     ]
@@ -703,22 +845,34 @@ def build_quiz_book(folder: Path) -> Path:
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parents[1]
     quizzes = folder / "quizzes"
     quizzes.mkdir(parents=True)
     (quizzes / "demo.json").write_text(json.dumps(QUIZ_BOOK_QUESTIONS))
     (folder / "_config.yml").write_text(QUIZ_BOOK_CONFIG)
     (folder / "_toc.yml").write_text("format: jb-book\nroot: index\n")
     (folder / "index.md").write_text(QUIZ_BOOK_PAGE.format(folder=str(quizzes)))
-    shutil.copytree(root / "_static", folder / "_static",
-                    ignore=shutil.ignore_patterns("latex"))
+    shutil.copytree(
+        ROOT / "_static", folder / "_static", ignore=shutil.ignore_patterns("latex")
+    )
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("jupyter-book")), "build", str(folder),
-         "--path-output", str(folder)],
-        capture_output=True, text=True, timeout=600)
-    html = folder / "_build" / "html"
-    if not (html / "index.html").is_file() or "d2l-quiz" not in (
-            html / "index.html").read_text():
-        raise RuntimeError(f"the quiz book did not build:\n{result.stdout[-3000:]}"
-                           f"\n{result.stderr[-3000:]}")
+        [
+            str(Path(sys.executable).with_name("jupyter-book")),
+            "build",
+            str(folder),
+            "--path-output",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    html = html_folder(folder)
+    if (
+        not (html / "index.html").is_file()
+        or "d2l-quiz" not in (html / "index.html").read_text()
+    ):
+        raise RuntimeError(
+            f"the quiz book did not build:\n{result.stdout[-3000:]}"
+            f"\n{result.stderr[-3000:]}"
+        )
     return html

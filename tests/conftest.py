@@ -14,11 +14,9 @@ from d2l_helpers.datasets import FASHION_MNIST, MNIST, ROLES, DatasetSpec
 from d2l_helpers.storage import candidate_dirs, missing_files
 from http_server import LocalServer
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def data_source(spec: DatasetSpec = FASHION_MNIST) -> Path:
-    """Return a folder holding a data set's real files, as the loader would find them."""
+    """Return a folder holding a data set's real files, as the loader finds them."""
     for folder in candidate_dirs(spec):
         if not missing_files(spec, folder):
             return folder
@@ -26,19 +24,19 @@ def data_source(spec: DatasetSpec = FASHION_MNIST) -> Path:
 
 
 def fashion_mnist_source() -> Path:
-    """Return a folder holding the real Fashion-MNIST files, as the loader would find them."""
+    """Return a folder of the real Fashion-MNIST files, as the loader finds them."""
     return data_source(FASHION_MNIST)
 
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
-    """A folder holding the real MNIST files (found before any test changes the environment)."""
+    """The real MNIST files' folder, found before a test changes the environment."""
     return data_source(MNIST)
 
 
 @pytest.fixture
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Empty D2L_DATA_DIR, a fresh cache and downloads disabled; return the cache path."""
+    """Empty D2L_DATA_DIR, a fresh cache, downloads disabled; return the cache path."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("D2L_CACHE_DIR", str(cache))
     monkeypatch.delenv("D2L_DATA_DIR", raising=False)
@@ -67,11 +65,12 @@ def fashion_links(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def http_server() -> Iterator[Callable[..., LocalServer]]:
-    """Start local HTTP servers: http_server(folder, misbehave={name: mode}, delay=s)."""
+    """Start local HTTP servers: http_server(folder, misbehave={name: mode}, delay=)."""
     servers: list[LocalServer] = []
 
-    def start(folder: Path, misbehave: dict[str, str] | None = None,
-              delay: float = 0.0) -> LocalServer:
+    def start(
+        folder: Path, misbehave: dict[str, str] | None = None, delay: float = 0.0
+    ) -> LocalServer:
         servers.append(LocalServer(folder, misbehave, delay).start())
         return servers[-1]
 
@@ -82,7 +81,7 @@ def http_server() -> Iterator[Callable[..., LocalServer]]:
 
 @pytest.fixture
 def blackhole() -> Iterator[str]:
-    """The base URL of a socket on 127.0.0.1 that accepts connections and never answers."""
+    """The base URL of a socket on 127.0.0.1 that accepts connections, never answers."""
     with socket.create_server(("127.0.0.1", 0), backlog=16) as server:
         yield f"http://127.0.0.1:{server.getsockname()[1]}/"
 
@@ -96,7 +95,7 @@ def fashion_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 @pytest.fixture
 def small_iters(fashion_arrays):
-    """Iterators over 2,048 real training and 1,000 real test images, for fast training."""
+    """Iterators over 2,048 real training and 1,000 real test images (fast training)."""
     X_train, y_train, X_test, y_test = fashion_arrays
     train_iter = d2l.ArrayDataIter(X_train[:2048], y_train[:2048], 128, shuffle=True)
     test_iter = d2l.ArrayDataIter(X_test[:1000], y_test[:1000], 128, shuffle=False)
@@ -111,7 +110,9 @@ def glued():
     def read(chapter: str) -> dict:
         path = executed_dir() / f"{chapter}.ipynb"
         if not path.is_file() and not path.with_suffix(".glue.json").is_file():
-            pytest.fail(f"{path} is missing: run `make book` first (it executes the chapters).")
+            pytest.fail(
+                f"{path} is missing: run `make book` first (it executes the chapters)."
+            )
         return glued_values(path)
 
     return read
@@ -151,7 +152,7 @@ def course(tmp_path_factory: pytest.TempPathFactory):
 
 
 def pytest_report_header() -> str:
-    """Say in which numeric environments this run's executions and the references ran."""
+    """Say in which numeric environments this run's executions and references ran."""
     import os
 
     from scripts.references import REFERENCE_ENV

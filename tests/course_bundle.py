@@ -28,15 +28,13 @@ import pytest
 import notebooks
 from scripts import bundle as learner_bundle
 from scripts.bundle import PRACTICE_DIR
-from scripts import learner_notebooks
+from scripts.layout import ARTIFACTS, NOTEBOOKS
 from scripts.references import reference_path, with_reference_outputs
 
-ROOT = Path(__file__).resolve().parents[1]
 # Where `make book` writes the bundle and the learner notebooks (scripts/ says it once);
 # D2L_BUNDLE_ZIP and D2L_NOTEBOOKS_DIR name others (e.g. those of a private build).
 BUNDLE = learner_bundle.BUNDLE
-NOTEBOOKS_DIR = Path(os.environ.get("D2L_NOTEBOOKS_DIR") or learner_notebooks.NOTEBOOKS)
-ARTIFACTS = ROOT / "_build" / "artifacts"
+NOTEBOOKS_DIR = Path(os.environ.get("D2L_NOTEBOOKS_DIR") or NOTEBOOKS)
 TIMINGS = ARTIFACTS / "bundle" / "timings.json"
 PYTHON = shutil.which("python3.11") or "python3.11"
 KERNEL_NAME = "course-bundle"
@@ -62,7 +60,7 @@ def require_zip() -> Path:
 
 
 def zip_notebooks() -> list[str]:
-    """Return the chapter notebooks' names in the bundle's zip (not the practice copies)."""
+    """Return the chapter notebooks' names in the bundle's zip (not practice copies)."""
     path = bundle_zip()
     if not path.is_file():
         return []

@@ -1,4 +1,4 @@
-"""The suite's one local HTTP server: a folder served on 127.0.0.1, misbehaving on request.
+"""The suite's one local HTTP server: a folder on 127.0.0.1, misbehaving on request.
 
 The browser checks serve the built book with it, the download tests use it as a data
 mirror. ``misbehave`` maps a file name to "cut" (half the body, full Content-Length,
@@ -21,8 +21,9 @@ class LocalServer(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, folder: Path, misbehave: dict[str, str] | None = None,
-                 delay: float = 0.0) -> None:
+    def __init__(
+        self, folder: Path, misbehave: dict[str, str] | None = None, delay: float = 0.0
+    ) -> None:
         handler = functools.partial(_Handler, directory=str(folder))
         super().__init__(("127.0.0.1", 0), handler)
         self.folder, self.misbehave, self.delay = folder, misbehave or {}, delay
@@ -58,7 +59,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     server: LocalServer
 
     def do_GET(self) -> None:
-        """Send a file, after the server's delay, whole or as it is told to misbehave."""
+        """Send a file, after the server's delay, whole or misbehaving as it is told."""
         name = self.path.split("?", 1)[0].lstrip("/")
         self.server.requests.append(name)
         time.sleep(self.server.delay)
@@ -82,8 +83,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(folder: Path, misbehave: dict[str, str] | None = None,
-            delay: float = 0.0) -> Iterator[LocalServer]:
+def serving(
+    folder: Path, misbehave: dict[str, str] | None = None, delay: float = 0.0
+) -> Iterator[LocalServer]:
     """Serve a folder for the duration of a with-block; yield the running server."""
     server = LocalServer(folder, misbehave, delay).start()
     try:

@@ -1,8 +1,9 @@
 """What a learner notebook must not contain, and what it must: checks list problems.
 
 A learner notebook (bundle, download button, Colab, Binder) reads cleanly in Jupyter: no
-raw MyST left for Jupyter to show as text, no cell that only the build's checks need,
-the setup cell first, and the outputs of the executed chapter (figures included).
+raw MyST left for Jupyter to show as text, no cell that only the build's checks need
+(that rule is the build's own: ``scripts/learner_rules.py``), the setup cell first, and
+the outputs of the executed chapter (figures included).
 """
 
 import re
@@ -10,24 +11,9 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-# MyST that Jupyter shows as plain text: roles, directives, targets, glue.
-RAW_MYST = {
-    "a {glue} role or directive": re.compile(r"\{glue"),
-    "a ```{directive} block": re.compile(r"```\{"),
-    "a :::{directive} block": re.compile(r":::\{"),
-    "a MyST role ({name}`...`)": re.compile(r"\{[a-z][\w:-]*\}`"),
-    "a (label)= target": re.compile(r"^\s*\([\w.:-]+\)=\s*$", re.MULTILINE),
-    "a directive option line (:tags:, :label:, ...)": re.compile(
-        r"^:(tags|load|label|class|name|caption|alt|figwidth):", re.MULTILINE
-    ),
-}
-# Cells that only the build's checks need.
-TEST_CODE = {
-    "an assert statement": re.compile(r"^\s*assert\b", re.MULTILINE),
-    "a glue(...) call": re.compile(r"\bglue\("),
-    "an import of myst_nb": re.compile(r"\bmyst_nb\b"),
-}
+from scripts.layout import CHAPTERS, ROOT
+from scripts.learner_rules import code_cells, excerpt
+
 IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
 # URLs and in-page anchors (ids, #fragment links) name no file a learner must have.
 NOT_PATHS = re.compile(r"https?://\S+|\bid=\"[^\"]*\"|href=\"#[^\"]*\"|\]\(#[^)]*\)")
@@ -37,56 +23,6 @@ FIGURE_METADATA = re.compile(r"^mystnb:\s*\n(\s+.*\n)*?\s+figure:", re.MULTILINE
 def read(path: Path) -> nbformat.NotebookNode:
     """Read a notebook (format 4)."""
     return nbformat.read(path, as_version=4)
-
-
-def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    """Return the notebook's code cells, in order."""
-    return [cell for cell in nb.cells if cell.cell_type == "code"]
-
-
-def _excerpt(text: str, match: re.Match) -> str:
-    """Return the line of a match, shortened."""
-    start = text.rfind("\n", 0, match.start()) + 1
-    end = text.find("\n", match.end())
-    return text[start : end if end >= 0 else None].strip()[:120]
-
-
-def _find(patterns: dict[str, re.Pattern], cells: list, where: str) -> list[str]:
-    """Return one problem per pattern found in a list of cells' sources."""
-    problems = []
-    for index, cell in enumerate(cells):
-        for what, pattern in patterns.items():
-            match = pattern.search(cell.source)
-            if match:
-                problems.append(
-                    f"{where} cell {index} has {what}: {_excerpt(cell.source, match)!r}"
-                )
-    return problems
-
-
-def raw_myst(nb: nbformat.NotebookNode) -> list[str]:
-    """Return the raw MyST (roles, directives, targets) left in any cell."""
-    markdown = [cell for cell in nb.cells if cell.cell_type != "code"]
-    problems = _find(RAW_MYST, markdown, "markdown")
-    directive_options = {
-        key: RAW_MYST[key]
-        for key in (
-            "a {glue} role or directive",
-            "a directive option line (:tags:, :label:, ...)",
-        )
-    }
-    return problems + _find(directive_options, code_cells(nb), "code")
-
-
-def build_only_code(nb: nbformat.NotebookNode) -> list[str]:
-    """Return the code only the build's checks need (asserts, glue), not a learner."""
-    problems = _find(TEST_CODE, code_cells(nb), "code")
-    for index, cell in enumerate(nb.cells):
-        if "remove-cell" in cell.get("metadata", {}).get("tags", []):
-            problems.append(
-                f"cell {index} is tagged remove-cell (the book hides it; leave it out)"
-            )
-    return problems
 
 
 def _images(cell: nbformat.NotebookNode) -> int:
@@ -105,7 +41,7 @@ def draws_figures(name: str, nb: nbformat.NotebookNode) -> bool:
     Without the source (a notebook not made from a chapter), switching to SVG display
     says so.
     """
-    source = ROOT / "chapters" / f"{Path(name).stem}.md"
+    source = CHAPTERS / f"{Path(name).stem}.md"
     if source.is_file():
         return bool(FIGURE_METADATA.search(source.read_text(encoding="utf-8")))
     return any("use_svg_display()" in cell.source for cell in code_cells(nb))
@@ -144,7 +80,7 @@ def repository_references(text: str) -> list[str]:
         re.compile(r"\bmake (%s)\b" % "|".join(sorted(make_targets()))),
     ]
     return [
-        _excerpt(text, match) for marker in markers for match in marker.finditer(text)
+        excerpt(text, match) for marker in markers for match in marker.finditer(text)
     ]
 
 
@@ -250,7 +186,7 @@ def solution_problems(nb: nbformat.NotebookNode) -> list[str]:
     return problems
 
 
-# --- Noise in outputs, and tables -------------------------------------------------------
+# --- Noise in outputs, and tables ------------------------------------------------
 
 NOISE = {
     "warning text": re.compile(r"\b\w*Warning\b"),
@@ -265,7 +201,7 @@ TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 def noise(text: str) -> list[str]:
     """Return the kinds of noise a text shows, each with its line."""
     return [
-        f"{what}: {_excerpt(text, match)!r}"
+        f"{what}: {excerpt(text, match)!r}"
         for what, pattern in NOISE.items()
         if (match := pattern.search(text))
     ]
@@ -316,7 +252,8 @@ def table_problems(markdown: str) -> list[str]:
         header, columns = lines[index - 1], table_cells(line)
         if table_cells(header) != columns:
             problems.append(
-                f"table header {header.strip()[:80]!r} has {table_cells(header)} cells, "
+                f"table header {header.strip()[:80]!r} has "
+                f"{table_cells(header)} cells, "
                 f"its delimiter row {columns}"
             )
         for row in lines[index + 1 :]:

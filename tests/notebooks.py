@@ -18,13 +18,12 @@ from typing import Any
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-EXECUTED_DIR = ROOT / "_build" / "jupyter_execute" / "chapters"
+from scripts.layout import EXECUTED, TESTS
 
 
 def executed_dir() -> Path:
     """Return the folder of executed chapters (``D2L_EXECUTED_DIR`` overrides it)."""
-    return Path(os.environ.get("D2L_EXECUTED_DIR") or EXECUTED_DIR)
+    return Path(os.environ.get("D2L_EXECUTED_DIR") or EXECUTED)
 
 
 def _value(text: str) -> Any:
@@ -63,7 +62,7 @@ def glued_values(notebook: Path) -> dict[str, Any]:
 
 # --- nbval: a fresh execution compared with the reference outputs -------------------
 
-SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
+SANITIZE = TESTS / "nbval_sanitize.cfg"
 CELL_TIMEOUT_S = 600
 RUN_TIMEOUT_S = 1800
 # nbval's own comparison: keys never compared, and data keys compared unsanitized.
@@ -167,7 +166,7 @@ def run_nbval(
 
 
 def sanitize_patterns(config: Path = SANITIZE) -> list[tuple[str, str]]:
-    """Return the (regex, replacement) pairs of an nbval sanitize file, as nbval reads it."""
+    """Return the (regex, replacement) pairs of an nbval sanitize file (as nbval)."""
     from nbval.plugin import get_sanitize_patterns
 
     return get_sanitize_patterns(config.read_text())

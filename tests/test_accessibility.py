@@ -23,22 +23,39 @@ import pytest
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.keys import Keys
 
-from browser import (COLOR_MODES, QUIZ_BOOK_KEY, QUIZ_BOOK_QUESTIONS, answer,
-                     axe_audit, blocking_violations, build_quiz_book, chromium,
-                     expected_feedback, launch_buttons_configured, open_settled,
-                     quiz_state, right_and_wrong, set_color_mode, structure_problems,
-                     violations_by_impact, wait_for_quiz)
+from browser import (
+    COLOR_MODES,
+    QUIZ_BOOK_KEY,
+    QUIZ_BOOK_QUESTIONS,
+    answer,
+    axe_audit,
+    blocking_violations,
+    build_quiz_book,
+    chromium,
+    expected_feedback,
+    launch_buttons_configured,
+    open_settled,
+    quiz_state,
+    right_and_wrong,
+    set_color_mode,
+    structure_problems,
+    violations_by_impact,
+    wait_for_quiz,
+)
 from http_server import serving
-from scripts.toc import toc_pages
+from scripts.layout import ARTIFACTS, HTML, ROOT
+from scripts.toc import executable_chapters, toc_pages
 
-pytestmark = [pytest.mark.book, pytest.mark.slow, pytest.mark.xdist_group("accessibility")]
+pytestmark = [
+    pytest.mark.book,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("accessibility"),
+]
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-AXE_REPORTS = ROOT / "_build" / "artifacts" / "axe"
+AXE_REPORTS = ARTIFACTS / "axe"
 PAGES = toc_pages(ROOT)
-MAX_TABS = 80        # Tab presses allowed to reach a header control from the page top
-LINE_CHARS = 88      # code lines the book allows (ruff's line length)
+MAX_TABS = 80  # Tab presses allowed to reach a header control from the page top
+LINE_CHARS = 88  # code lines the book allows (ruff's line length)
 SCROLL_TOLERANCE_PX = 2
 
 
@@ -59,8 +76,10 @@ def site() -> Iterator[str]:
 
 
 def open_page(driver: Chrome, site: str, page: str) -> None:
-    """Open a page of the built book; fail clearly when _toc.yml lists an unbuilt page."""
-    assert (HTML / page).is_file(), f"{page} is in _toc.yml but not built: run `make book`"
+    """Open a page of the built book; fail clearly when it is listed but not built."""
+    assert (HTML / page).is_file(), (
+        f"{page} is in _toc.yml but not built: run `make book`"
+    )
     open_settled(driver, site + page)
 
 
@@ -71,8 +90,9 @@ def report_name(page: str, mode: str) -> str:
 
 @pytest.mark.parametrize("mode", COLOR_MODES)
 @pytest.mark.parametrize("page", PAGES)
-def test_axe_finds_no_serious_violation(driver: Chrome, site: str, page: str,
-                                        mode: str) -> None:
+def test_axe_finds_no_serious_violation(
+    driver: Chrome, site: str, page: str, mode: str
+) -> None:
     open_page(driver, site, page)
     set_color_mode(driver, mode)
     results = axe_audit(driver)
@@ -81,38 +101,52 @@ def test_axe_finds_no_serious_violation(driver: Chrome, site: str, page: str,
     assert results["passes"], "axe checked nothing: did it run on the page?"
     assert not blocking_violations(results), (
         f"{page} ({mode}), {violations_by_impact(results)}:\n"
-        + "\n".join(blocking_violations(results)))
+        + "\n".join(blocking_violations(results))
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_headings_alt_texts_and_link_texts(driver: Chrome, site: str, page: str) -> None:
+def test_headings_alt_texts_and_link_texts(
+    driver: Chrome, site: str, page: str
+) -> None:
     open_page(driver, site, page)
     problems = structure_problems(driver)
     assert not problems, f"{page}:\n" + "\n".join(problems)
 
 
 def tab_to(driver: Chrome, selector: str) -> bool:
-    """Press Tab from the top of the page until an element matching selector has focus."""
+    """Press Tab from the page's top until an element matching selector has focus."""
     # No click first: a click would move the start of sequential focus navigation to
-    # wherever it lands (mid-article on a long page). A page just opened starts at its top.
+    # wherever it lands (mid-article on a long page). A page just opened starts at its
+    # top.
     driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
     for _ in range(MAX_TABS):
         driver.switch_to.active_element.send_keys(Keys.TAB)
-        if driver.execute_script("return document.activeElement.matches(arguments[0])", selector):
+        if driver.execute_script(
+            "return document.activeElement.matches(arguments[0])", selector
+        ):
             return True
     return False
 
 
 def focused_entries(driver: Chrome, menu: str) -> list[str]:
-    """Walk a menu's entries with the arrow keys; return the label of each focused one."""
+    """Walk a menu's entries with the arrow keys; return each focused one's label."""
     labels = []
-    for _ in range(driver.execute_script(
-            "return document.querySelectorAll(arguments[0] + ' .dropdown-item').length", menu)):
+    for _ in range(
+        driver.execute_script(
+            "return document.querySelectorAll(arguments[0] + ' .dropdown-item').length",
+            menu,
+        )
+    ):
         driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
-        labels.append(driver.execute_script(
-            "const el = document.activeElement;"
-            "return el.matches(arguments[0] + ' .dropdown-item')"
-            " ? (el.getAttribute('title') || el.textContent.trim()) : null;", menu))
+        labels.append(
+            driver.execute_script(
+                "const el = document.activeElement;"
+                "return el.matches(arguments[0] + ' .dropdown-item')"
+                " ? (el.getAttribute('title') || el.textContent.trim()) : null;",
+                menu,
+            )
+        )
     return labels
 
 
@@ -122,7 +156,9 @@ def operate_menu(driver: Chrome, menu: str, key: str) -> list[str]:
     assert tab_to(driver, toggle), f"{toggle} not reached in {MAX_TABS} Tab presses"
     driver.switch_to.active_element.send_keys(key)
     expanded = driver.execute_script(
-        "return document.querySelector(arguments[0]).getAttribute('aria-expanded')", toggle)
+        "return document.querySelector(arguments[0]).getAttribute('aria-expanded')",
+        toggle,
+    )
     assert expanded == "true", f"{key!r} did not open {menu}"
     entries = focused_entries(driver, menu)
     driver.switch_to.active_element.send_keys(Keys.ESCAPE)
@@ -132,37 +168,48 @@ def operate_menu(driver: Chrome, menu: str, key: str) -> list[str]:
 @pytest.fixture
 def chapter_page(driver: Chrome, site: str) -> str:
     """Open the first chapter page with code; return its path."""
-    from scripts.references import executable_chapters
-
     page = executable_chapters()[0].relative_to(ROOT).with_suffix(".html").as_posix()
     open_page(driver, site, page)
     return page
 
 
 @pytest.mark.parametrize("key", [Keys.ENTER, Keys.SPACE], ids=["Enter", "Space"])
-def test_download_menu_works_by_keyboard(driver: Chrome, chapter_page: str, key: str) -> None:
+def test_download_menu_works_by_keyboard(
+    driver: Chrome, chapter_page: str, key: str
+) -> None:
     entries = operate_menu(driver, ".dropdown-download-buttons", key)
     assert entries and None not in entries, f"entries not all focused: {entries}"
-    assert any(".md" in entry or "source" in entry.lower() for entry in entries), entries
+    assert any(".md" in entry or "source" in entry.lower() for entry in entries), (
+        entries
+    )
 
 
 @pytest.mark.parametrize("key", [Keys.ENTER, Keys.SPACE], ids=["Enter", "Space"])
-def test_launch_menu_by_keyboard_or_absent(driver: Chrome, chapter_page: str, key: str) -> None:
+def test_launch_menu_by_keyboard_or_absent(
+    driver: Chrome, chapter_page: str, key: str
+) -> None:
     present = driver.execute_script(
-        "return Boolean(document.querySelector('.dropdown-launch-buttons'))")
+        "return Boolean(document.querySelector('.dropdown-launch-buttons'))"
+    )
     assert present == launch_buttons_configured(ROOT), (
         f"launch buttons {'shown' if present else 'missing'}, but _config.yml "
-        f"{'configures' if launch_buttons_configured(ROOT) else 'does not configure'} them")
+        f"{'configures' if launch_buttons_configured(ROOT) else 'does not configure'}"
+        " them"
+    )
     if present:
         entries = operate_menu(driver, ".dropdown-launch-buttons", key)
         assert entries and None not in entries, f"entries not all focused: {entries}"
 
 
-def test_download_links_lead_to_files(driver: Chrome, site: str, chapter_page: str) -> None:
-    # Every link of the download menu (source, notebook, PDF, bundle) names a served file.
+def test_download_links_lead_to_files(
+    driver: Chrome, site: str, chapter_page: str
+) -> None:
+    # Every link of the download menu (source, notebook, PDF, bundle): a served file.
     hrefs = driver.execute_script(
-        "return [...document.querySelectorAll('.dropdown-download-buttons a.dropdown-item')]"
-        ".map(a => a.getAttribute('href'))")
+        "return [...document.querySelectorAll("
+        "'.dropdown-download-buttons a.dropdown-item')]"
+        ".map(a => a.getAttribute('href'))"
+    )
     assert hrefs
     for href in hrefs:
         target = (HTML / chapter_page).parent / href.split("#")[0]
@@ -173,20 +220,30 @@ def test_download_links_lead_to_files(driver: Chrome, site: str, chapter_page: s
 def test_code_fits_at_1280px(driver: Chrome, site: str, page: str) -> None:
     open_page(driver, site, page)
     assert driver.execute_script("return window.innerWidth") == 1280
-    too_wide = driver.execute_script("""
+    too_wide = driver.execute_script(
+        """
         const tolerance = arguments[0], chars = arguments[1];
         return [...document.querySelectorAll("main pre")]
           .filter(pre => pre.scrollWidth > pre.clientWidth + tolerance)
-          .filter(pre => Math.max(...pre.textContent.split("\\n").map(l => l.length)) <= chars)
+          .filter(pre => Math.max(
+            ...pre.textContent.split("\\n").map(l => l.length)) <= chars)
           .map(pre => `${pre.scrollWidth} > ${pre.clientWidth} px: `
                       + pre.textContent.split("\\n")[0].slice(0, 60));
-    """, SCROLL_TOLERANCE_PX, LINE_CHARS)
-    assert not too_wide, f"{page}: code of at most {LINE_CHARS} chars scrolls:\n" + "\n".join(too_wide)
+    """,
+        SCROLL_TOLERANCE_PX,
+        LINE_CHARS,
+    )
+    assert not too_wide, (
+        f"{page}: code of at most {LINE_CHARS} chars scrolls:\n" + "\n".join(too_wide)
+    )
 
 
-def test_a_line_of_88_characters_fits(driver: Chrome, site: str, chapter_page: str) -> None:
+def test_a_line_of_88_characters_fits(
+    driver: Chrome, site: str, chapter_page: str
+) -> None:
     # The rule above only bites if code blocks can hold 88 characters: measure it.
-    width = driver.execute_script("""
+    width = driver.execute_script(
+        """
         const pre = document.querySelector("main div.cell pre");
         const probe = document.createElement("span");
         probe.textContent = "x".repeat(arguments[0]);
@@ -194,11 +251,17 @@ def test_a_line_of_88_characters_fits(driver: Chrome, site: str, chapter_page: s
         const fits = probe.getBoundingClientRect().width <= pre.clientWidth;
         probe.remove();
         return fits;
-    """, LINE_CHARS)
-    assert width, f"a code block of the chapter cannot show {LINE_CHARS} characters at 1280 px"
+    """,
+        LINE_CHARS,
+    )
+    assert width, (
+        f"a code block of the chapter cannot show {LINE_CHARS} characters at 1280 px"
+    )
 
 
-def test_figures_keep_a_white_background_in_dark_mode(driver: Chrome, site: str) -> None:
+def test_figures_keep_a_white_background_in_dark_mode(
+    driver: Chrome, site: str
+) -> None:
     page = next(p for p in PAGES if "softmax_concise" in p)
     open_page(driver, site, page)
     set_color_mode(driver, "dark")
@@ -236,11 +299,15 @@ def test_quiz_works_by_keyboard(driver: Chrome, quiz_page: str) -> None:
     open_quiz(driver, quiz_page)
     right, wrong = right_and_wrong(QUIZ[0])
     for value, verdict in ((wrong, "incorrect"), (right, "correct")):
-        assert tab_to(driver, ".d2l-quiz input.Input-text"), "Tab does not reach the field"
+        assert tab_to(driver, ".d2l-quiz input.Input-text"), (
+            "Tab does not reach the field"
+        )
         driver.switch_to.active_element.send_keys(f"{value:g}", Keys.ENTER)
         state = quiz_state(driver, QUIZ_BOOK_KEY)[0]
         assert (state["verdict"], state["feedback"]) == (
-            verdict, expected_feedback(QUIZ[0], value)), state
+            verdict,
+            expected_feedback(QUIZ[0], value),
+        ), state
     for number, key in ((1, Keys.SPACE), (2, Keys.ENTER)):
         choice, _ = right_and_wrong(QUIZ[number])
         radio = f".d2l-quiz .Quiz:nth-child({number + 1}) input[type=radio]"
@@ -267,4 +334,5 @@ def test_quiz_passes_axe(driver: Chrome, quiz_page: str, mode: str) -> None:
     assert results["passes"], "axe checked nothing: did it run on the page?"
     assert not blocking_violations(results), (
         f"the quiz ({mode}), {violations_by_impact(results)}:\n"
-        + "\n".join(blocking_violations(results)))
+        + "\n".join(blocking_violations(results))
+    )

@@ -8,19 +8,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "_ext"))
-from course_setup import URL_VARIABLE, resolve_repository_url  # noqa: E402
+from _ext.course_setup import URL_VARIABLE, resolve_repository_url
+from scripts.layout import CHAPTERS, CONFIG, ROOT
 
 PLACEHOLDER = "github.com/example"
 LAUNCH = {
     "binderhub_url": "https://mybinder.org",
     "colab_url": "https://colab.research.google.com",
 }
+# Sphinx runs from the repository root (as the build: the root is on sys.path), so
+# the extensions import as the book names them.
 CONF = f"""
-import sys
-sys.path.insert(0, {str(ROOT / "_ext")!r})
-extensions = ["myst_nb", "course_setup", "course_downloads"]
+extensions = ["myst_nb", "_ext.course_setup", "_ext.course_downloads"]
 html_theme = "sphinx_book_theme"
 html_theme_options = {{"repository_url": "", "repository_branch": "main",
                        "launch_buttons": {LAUNCH!r}}}
@@ -47,11 +46,11 @@ print(1)
 
 
 def test_no_placeholder_url_anywhere() -> None:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config = yaml.safe_load(CONFIG.read_text())
     assert config["repository"]["url"] == "", (
         "no public URL: repository.url stays empty"
     )
-    for path in [ROOT / "_config.yml", ROOT / "README.md", *ROOT.glob("chapters/*.md")]:
+    for path in [CONFIG, ROOT / "README.md", *CHAPTERS.glob("*.md")]:
         assert PLACEHOLDER not in path.read_text(), (
             f"{path.name} still names {PLACEHOLDER}"
         )
@@ -111,7 +110,7 @@ def build_page(tmp_path: Path, url: str | None) -> tuple[str, str]:
             str(tmp_path),
             str(tmp_path / "html"),
         ],
-        cwd=tmp_path,
+        cwd=ROOT,  # the extensions import from the root, as in the build
         env=env,
         capture_output=True,
         text=True,

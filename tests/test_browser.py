@@ -22,30 +22,40 @@ import pytest
 from selenium.webdriver import Chrome
 
 import learner_checks as checks
-from browser import (PageChecker, PageContent, above_title, answer, chromium,
-                     expected_content, expected_feedback, first_screen,
-                     launch_buttons_configured, quiz_state, right_and_wrong,
-                     wait_for_quiz)
+from browser import (
+    PageChecker,
+    PageContent,
+    above_title,
+    answer,
+    chromium,
+    expected_content,
+    expected_feedback,
+    first_screen,
+    launch_buttons_configured,
+    quiz_state,
+    right_and_wrong,
+    wait_for_quiz,
+)
 from d2l_helpers import quiz
 from http_server import serving
-from scripts.references import executable_chapters
-from scripts.toc import toc_pages
+from scripts.layout import ARTIFACTS, HTML, ROOT, SCREENSHOTS, html_folder
+from scripts.toc import executable_chapters, toc_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-SCREENSHOTS = ROOT / "_build" / "screenshots"
 PAGES = toc_pages(ROOT)
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 # Pages whose HTML is not made from their own source alone: the API reference (autodoc
 # of d2l_helpers) and the bibliography (references.bib). What they must show:
-GENERATED_CONTENT = {"chapters/api.html": PageContent(), "chapters/bibliography.html": PageContent()}
+GENERATED_CONTENT = {
+    "chapters/api.html": PageContent(),
+    "chapters/bibliography.html": PageContent(),
+}
 CHAPTER_PAGES = [
     chapter.relative_to(ROOT).with_suffix(".html").as_posix()
     for chapter in executable_chapters()
 ]
-FIRST_SCREENS = ROOT / "_build" / "artifacts" / "first-screen"
+FIRST_SCREENS = ARTIFACTS / "first-screen"
 FIRST_SCREEN_PAGE = "chapters/softmax_concise.html"
 QUIZ_KEY = re.compile(r'class="d2l-quiz" data-quiz="([\w-]+):([\w-]+)"')
 PROSE_TABLE = re.compile(r"^\|.*\n\|\s*:?-+", re.MULTILINE)
@@ -63,7 +73,8 @@ def quizzes_on_pages() -> list[tuple[str, str]]:
 
 # Colab: .../blob/<branch>/<path>; Binder: ...?urlpath=lab/tree/<path>
 LAUNCH_LINK = re.compile(
-    r'href="https://(colab[^"]*/blob/[^/"]+|mybinder[^"]*urlpath=lab/tree)/([^"]+)"')
+    r'href="https://(colab[^"]*/blob/[^/"]+|mybinder[^"]*urlpath=lab/tree)/([^"]+)"'
+)
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +102,20 @@ def book(driver: Chrome, html: Path) -> Iterator[PageChecker]:
 @pytest.mark.book
 @pytest.mark.parametrize("page", PAGES)
 def test_page_shows_no_problem(book: PageChecker, page: str) -> None:
-    assert (HTML / page).is_file(), f"{page} is in _toc.yml but not built: run `make book`"
+    assert (HTML / page).is_file(), (
+        f"{page} is in _toc.yml but not built: run `make book`"
+    )
     report = book.check(page, screenshot=SCREENSHOTS / Path(page).with_suffix(".png"))
     assert not report.problems, f"{page}:\n" + "\n".join(report.problems)
-    assert report.internal_links > 0, f"{page} has no navigation links: not a book page?"
-    expected = GENERATED_CONTENT.get(page) or expected_content(ROOT / Path(page).with_suffix(".md"))
-    assert report.content == expected, f"{page}: shows {report.content}, its source holds {expected}"
+    assert report.internal_links > 0, (
+        f"{page} has no navigation links: not a book page?"
+    )
+    expected = GENERATED_CONTENT.get(page) or expected_content(
+        ROOT / Path(page).with_suffix(".md")
+    )
+    assert report.content == expected, (
+        f"{page}: shows {report.content}, its source holds {expected}"
+    )
 
 
 @pytest.mark.book
@@ -158,12 +177,16 @@ BROKEN_BOOK = {
 
 
 def build_broken_book(folder: Path) -> Path:
-    """Write and build (warnings and cell errors allowed) the broken book; return its HTML."""
+    """Build the broken book (warnings, cell errors allowed); return its HTML folder."""
     for name, text in BROKEN_BOOK.items():
         (folder / name).write_text(textwrap.dedent(text))
-    result = subprocess.run([str(JUPYTER_BOOK), "build", str(folder), "--path-output",
-                             str(folder)], capture_output=True, text=True, timeout=300)
-    html = folder / "_build" / "html"
+    result = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(folder), "--path-output", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    html = html_folder(folder)
     assert (html / "notebook.html").is_file(), result.stdout + result.stderr
     return html
 
@@ -175,9 +198,13 @@ def test_checks_catch_a_broken_book(driver: Chrome, tmp_path: Path) -> None:
         index, notebook = (checker.check(page) for page in toc_pages(tmp_path))
 
     def found(report, *words: str) -> bool:
-        return any(all(word in problem for word in words) for problem in report.problems)
+        return any(
+            all(word in problem for word in words) for problem in report.problems
+        )
 
-    assert found(index, "broken link", "notebook.html#results", "no element with id"), index
+    assert found(index, "broken link", "notebook.html#results", "no element with id"), (
+        index
+    )
     assert found(index, "broken link", "nowhere.html", "HTTP 404"), index
     assert found(index, "broken image", "missing.png"), index
     assert found(index, "console error", "missing-mathjax.js"), index
@@ -203,8 +230,11 @@ def test_first_screen_of_a_chapter(book: PageChecker) -> None:
     path = FIRST_SCREENS / f"html-{Path(FIRST_SCREEN_PAGE).stem}.png"
     first_screen(book.driver, path)
     title_top = book.driver.execute_script(
-        "return document.querySelector('main article h1').getBoundingClientRect().top")
-    assert 0 <= title_top < 300, f"the title is not on the first screen ({title_top} px)"
+        "return document.querySelector('main article h1').getBoundingClientRect().top"
+    )
+    assert 0 <= title_top < 300, (
+        f"the title is not on the first screen ({title_top} px)"
+    )
     assert path.stat().st_size > 10_000, f"{path} looks blank"
 
 
@@ -223,19 +253,28 @@ def test_outputs_clean_and_tables_set(html: Path, page: str) -> None:
     prose = "\n".join(
         el.get_text() for el in main.select("p, li") if not el.find_parent("table")
     )
-    problems += [f"raw table row: {line}" for line in prose.splitlines()
-                 if re.match(r"\s*\|.*\|\s*$", line)]
+    problems += [
+        f"raw table row: {line}"
+        for line in prose.splitlines()
+        if re.match(r"\s*\|.*\|\s*$", line)
+    ]
     source = (ROOT / page).with_suffix(".md").read_text()
-    tables, expected = len(main.select("article table")), len(PROSE_TABLE.findall(source))
+    tables, expected = (
+        len(main.select("article table")),
+        len(PROSE_TABLE.findall(source)),
+    )
     if tables < expected:
-        problems.append(f"{expected} tables in the source, {tables} <table> on the page")
+        problems.append(
+            f"{expected} tables in the source, {tables} <table> on the page"
+        )
     assert not problems, f"{page}:\n" + "\n".join(problems)
 
 
 @pytest.mark.book
 @pytest.mark.parametrize("page, key", quizzes_on_pages())
-def test_quiz_answered_wrongly_then_rightly(book: PageChecker, page: str,
-                                           key: str) -> None:
+def test_quiz_answered_wrongly_then_rightly(
+    book: PageChecker, page: str, key: str
+) -> None:
     chapter, name = key.split(":")
     questions = quiz.load_questions(chapter, name)
     book.check(page)
@@ -247,4 +286,8 @@ def test_quiz_answered_wrongly_then_rightly(book: PageChecker, page: str,
             state = quiz_state(book.driver, key)[number]
             assert state["verdict"] == verdict, (page, key, number, value, state)
             assert state["feedback"].startswith(expected_feedback(question, value)), (
-                page, key, number, state)
+                page,
+                key,
+                number,
+                state,
+            )

@@ -26,6 +26,9 @@ from packaging.specifiers import SpecifierSet
 import course_bundle as bundle
 import learner_checks as checks
 from course_bundle import Bundle
+from scripts import bundle as learner_bundle
+from scripts.layout import BINDER, COURSE
+from scripts.learner_rules import learner_problems
 
 BUNDLE_NOTEBOOKS = bundle.zip_notebooks()
 BUILT_NOTEBOOKS = bundle.built_notebooks()
@@ -79,7 +82,7 @@ NEIGHBOURS = [
     & set(SUPPORTED_MINORS)
 ]
 # The setup cell: its template with the repository URL and branch filled in.
-SETUP_TEMPLATE = bundle.learner_bundle.COURSE / "setup_cell.py"
+SETUP_TEMPLATE = COURSE / "setup_cell.py"
 SETUP_CELL = re.compile(
     re.escape(SETUP_TEMPLATE.read_text(encoding="utf-8").strip())
     .replace("@REPOSITORY_URL@", '[^"]*')
@@ -205,11 +208,13 @@ def test_notebook_runs_in_fresh_venv_and_matches_its_reference(
         f"({course.folder}): the notebook must find the bundle's own package."
     )
     assert checked.kernel_python.is_relative_to(course.venv), (
-        f"{name} ran in {checked.kernel_python}, not in the bundle's venv {course.venv}."
+        f"{name} ran in {checked.kernel_python}, not in the bundle's venv "
+        f"{course.venv}."
     )
     assert not checked.unmatched, (
         f"{name}: these cells of tests/references/{name} are in no cell of the learner "
-        "notebook, so nbval cannot check them (run `make book` and `make references`):\n"
+        "notebook, so nbval cannot check them (run `make book` and "
+        "`make references`):\n"
         + "\n---\n".join(source[:300] for source in checked.unmatched)
     )
     if checked.run.failures:
@@ -246,7 +251,7 @@ def _learner_notebook(source: tuple[str, str]):
 @pytest.mark.parametrize("source", LEARNER_NOTEBOOKS)
 def test_learner_notebook_reads_cleanly(source: tuple[str, str]) -> None:
     nb = _learner_notebook(source)
-    problems = checks.raw_myst(nb) + checks.build_only_code(nb)
+    problems = learner_problems(nb)
     if checks.code_cells(nb):
         problems += checks.output_problems(source[1], nb)
     assert not problems, (
@@ -326,6 +331,53 @@ def test_setup_cell_of_a_practice_copy_finds_the_bundle(course: Bundle) -> None:
     assert "Setup: Python 3.11" in output, output
     helpers = Path(re.search(r"HELPERS (\S+)", output).group(1))
     assert helpers.is_relative_to(course.folder), helpers
+
+
+# --- Binder: one postBuild for the repository and the published site ----------------
+
+FAKE_TOOL = """#!/usr/bin/env bash
+echo "$(basename "$0") $* (in $PWD)" >> "$TOOL_LOG"
+"""
+
+
+def test_published_binder_copies_the_repositorys(tmp_path: Path) -> None:
+    learner_bundle.write_binder(tmp_path / "binder")
+    for name in learner_bundle.BINDER_FILES:
+        published = tmp_path / "binder" / name
+        assert published.read_bytes() == (BINDER / name).read_bytes(), name
+    assert (tmp_path / "binder" / "postBuild").stat().st_mode & 0o111, "not executable"
+    assert (tmp_path / "binder" / "requirements.txt").read_text() == (
+        COURSE / "requirements.txt"
+    ).read_text(), "the published site's Binder has the runtime pins"
+
+
+@pytest.mark.parametrize("where", ["repository", "published site"])
+def test_postbuild_provisions_from_where_the_package_is(
+    tmp_path: Path, where: str
+) -> None:
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for tool in ("pip", "python"):
+        (tools / tool).write_text(FAKE_TOOL)
+        (tools / tool).chmod(0o755)
+    site = tmp_path / "checkout"
+    (
+        site / ("notebooks/d2l_helpers" if where == "published site" else "d2l_helpers")
+    ).mkdir(parents=True)
+    log = tmp_path / "log.txt"
+    env = {"PATH": f"{tools}:/usr/bin:/bin", "TOOL_LOG": str(log)}
+    subprocess.run(
+        ["bash", str(BINDER / "postBuild")], cwd=site, env=env, check=True, timeout=30
+    )
+    calls = log.read_text().splitlines()
+    provision = "python -m d2l_helpers.provision"
+    if where == "repository":
+        assert calls == [
+            f"pip install --no-deps -e . (in {site})",
+            f"{provision} (in {site})",
+        ]
+    else:  # the package sits beside the notebooks: nothing to install
+        assert calls == [f"{provision} (in {site / 'notebooks'})"]
 
 
 # --- The bundle itself ---------------------------------------------------------------

@@ -17,12 +17,12 @@ import jsonschema
 import pytest
 
 import course_bundle as bundle
+from scripts.layout import ROOT, TESTS
 
-ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".devcontainer" / "devcontainer.json"
 # The spec's schema is not shipped by any PyPI or npm package; a copy may be put here
 # (or named by DEVCONTAINER_SCHEMA) where its licence allows.
-VENDORED_SCHEMA = ROOT / "tests" / "schemas" / "devContainer.base.schema.json"
+VENDORED_SCHEMA = TESTS / "schemas" / "devContainer.base.schema.json"
 LIFECYCLE = (
     "onCreateCommand",
     "updateContentCommand",

@@ -15,9 +15,9 @@ import pytest
 
 import d2l_helpers as d2l
 from d2l_helpers import errors
+from scripts.layout import ROOT
 
 PACKAGE = Path(d2l.__file__).parent
-ROOT = PACKAGE.parent
 ERROR_CLASSES = [
     cls
     for _, cls in inspect.getmembers(errors, inspect.isclass)

@@ -36,8 +36,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import course_bundle as bundle
 import learner_checks as checks
-from browser import (DIRECT, axe_audit, blocking_violations, chromium,
-                     expected_feedback, right_and_wrong)
+from browser import (
+    DIRECT,
+    axe_audit,
+    blocking_violations,
+    chromium,
+    expected_feedback,
+    right_and_wrong,
+)
 from course_bundle import Bundle
 from d2l_helpers import quiz
 
@@ -267,7 +273,8 @@ def _with_quiz_cell(path: Path) -> tuple[int, bool]:
         if cell.cell_type == "code" and QUIZ_CALL in cell.source:
             return index, False
     exercises = next(
-        i for i, c in enumerate(nb.cells)
+        i
+        for i, c in enumerate(nb.cells)
         if c.cell_type == "markdown" and re.search(r"^## Exercises", c.source, re.M)
     )
     nb.cells[exercises:exercises] = [
@@ -285,7 +292,8 @@ def _run_cell(driver: Chrome, index: int) -> dict:
     target = cell.find_elements(By.CSS_SELECTOR, ".jp-InputPrompt") or [cell]
     ActionChains(driver).move_to_element(target[0]).click().perform()
     ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(
-        Keys.SHIFT).perform()
+        Keys.SHIFT
+    ).perform()
     WebDriverWait(driver, RUN_TIMEOUT_S).until(
         lambda d: COUNT_PROMPT.match(_cells(d)[index]["prompt"]),
         f"cell {index} did not finish running",
@@ -298,9 +306,9 @@ def _answer(
 ) -> dict:
     """Answer a question of the quiz output of a cell by keyboard; return its state."""
     quiz_cell = driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[cell]
-    wrapper = quiz_cell.find_elements(By.CSS_SELECTOR, ".jp-OutputArea .d2l-quiz .Quiz")[
-        number
-    ]
+    wrapper = quiz_cell.find_elements(
+        By.CSS_SELECTOR, ".jp-OutputArea .d2l-quiz .Quiz"
+    )[number]
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", wrapper)
     if question["type"] == "numeric":
         field = wrapper.find_element(By.CSS_SELECTOR, "input.Input-text")
@@ -336,7 +344,9 @@ def test_chapter_opens_with_its_title_and_runs_its_quiz(
     first = FIRST_SCREENS / f"jupyterlab-{Path(CHAPTER).stem}.png"
     driver.save_screenshot(str(first))
     cells = _cells(driver)
-    assert cells[0]["h1"] and cells[0]["shown"], f"the first cell is no title: {cells[0]}"
+    assert cells[0]["h1"] and cells[0]["shown"], (
+        f"the first cell is no title: {cells[0]}"
+    )
     setup = cells[1]
     assert setup["kind"] == "code" and not setup["inputShown"], (
         f"the setup cell is not collapsed (see {first}): {setup}"

@@ -26,15 +26,16 @@ import course_bundle as bundle
 import learner_checks as checks
 from scripts import bundle as learner_bundle
 from scripts import learner_notebooks as shaping
+from scripts.layout import CHAPTERS
+from scripts.learner_rules import learner_problems
 
-ROOT = Path(__file__).resolve().parents[1]
 BUILT = bundle.built_notebooks()
 SOLUTIONS_IN_SOURCE = re.compile(r"^`{3,}\{solution(-start)?\}", re.MULTILINE)
 
 
 def chapter_source(path: Path) -> str:
     """Return the MyST source of the chapter a learner notebook was made from."""
-    return (ROOT / "chapters" / f"{path.stem}.md").read_text(encoding="utf-8")
+    return (CHAPTERS / f"{path.stem}.md").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,9 @@ def test_notebooks_are_built() -> None:
 
 @pytest.mark.book
 @pytest.mark.parametrize("path", BUILT, ids=lambda p: p.name)
-def test_title_first_then_the_collapsed_setup_cell(path: Path, setup_source: str) -> None:
+def test_title_first_then_the_collapsed_setup_cell(
+    path: Path, setup_source: str
+) -> None:
     problems = checks.opening_problems(checks.read(path), setup_source)
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
@@ -73,7 +76,8 @@ def test_solutions_hidden_until_opened(path: Path) -> None:
     expected = len(SOLUTIONS_IN_SOURCE.findall(chapter_source(path)))
     if len(headings) != expected:
         problems.append(
-            f"{len(headings)} solution headings, but the chapter has {expected} solutions"
+            f"{len(headings)} solution headings, but the chapter has {expected} "
+            "solutions"
         )
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
     print(f"\n{path.name}: {len(headings)} solutions hidden under collapsed headings")
@@ -148,7 +152,10 @@ def notebook(*sources: str) -> nbformat.NotebookNode:
 def test_anchor_cells_merge_into_the_cell_they_label() -> None:
     nb = notebook('\n<a id="chap-x"></a>', "# Title\n\nIntro.", "code:x = 1")
     shaping.merge_anchor_cells(nb)
-    assert [c.source for c in nb.cells] == ['<a id="chap-x"></a>\n# Title\n\nIntro.', "x = 1"]
+    assert [c.source for c in nb.cells] == [
+        '<a id="chap-x"></a>\n# Title\n\nIntro.',
+        "x = 1",
+    ]
 
 
 def test_setup_cell_follows_the_title(setup_source: str) -> None:
@@ -175,10 +182,15 @@ def test_solution_heading_collapsed_alone_and_hides_only_the_solution() -> None:
     collapsed = shaping.hide_solutions(nb)
     shaping.number_cells(nb, "x", collapsed)
     assert len(collapsed) == 2
-    assert collapsed[0].source == '### Solution to Exercise 1.1 (One)\n<a id="x-solution-1"></a>'
+    assert (
+        collapsed[0].source
+        == '### Solution to Exercise 1.1 (One)\n<a id="x-solution-1"></a>'
+    )
     assert not checks.solution_problems(nb)
     hidden = checks.hidden_by_collapsed_headings(nb)
-    shown = [c.source.splitlines()[0] for i, c in enumerate(nb.cells) if i not in hidden]
+    shown = [
+        c.source.splitlines()[0] for i, c in enumerate(nb.cells) if i not in hidden
+    ]
     assert shown == [
         "# Title",
         "## Exercises",
@@ -193,7 +205,9 @@ def test_solution_heading_collapsed_alone_and_hides_only_the_solution() -> None:
 
 
 def test_checks_catch_an_open_solution() -> None:
-    nb = notebook("### Exercise 1.1\n\nDo it.", "### Solution to Exercise 1.1\n\nIt is 1.")
+    nb = notebook(
+        "### Exercise 1.1\n\nDo it.", "### Solution to Exercise 1.1\n\nIt is 1."
+    )
     problems = checks.solution_problems(nb)
     assert any("shares its cell" in p for p in problems), problems
     assert any("not collapsed" in p for p in problems), problems
@@ -240,3 +254,34 @@ def test_table_check(table: str, problem: str | None) -> None:
 def test_noise_check(text: str, kind: str | None) -> None:
     found = checks.noise(text)
     assert (kind is None and not found) or any(kind in f for f in found), found
+
+
+# --- The learner-notebook rule (scripts/learner_rules.py: the build's and the tests') -
+
+
+@pytest.mark.parametrize(
+    "source, kind",
+    [
+        ("Accuracy {glue:text}`concise_acc:.2f`.", "{glue}"),
+        ("```{note}\nA note.\n```", "```{directive}"),
+        (":::{tip}\nA tip.\n:::", ":::{directive}"),
+        ("See {numref}`fig-x`.", "MyST role"),
+        ("(sec-concise-loss)=\n# Loss", "(label)= target"),
+        (":label: ex-concise-lr", "directive option"),
+        ("code:assert abs(acc - 0.8) < 0.1", "assert statement"),
+        ("code:glue('concise_acc', acc, display=False)", "glue(...) call"),
+        ("code:from myst_nb import glue", "import of myst_nb"),
+        ("code::tags: [remove-cell]", "directive option"),
+        ("A dict such as {1: 2}; an assertion; `train_ch3` in code.", None),
+        ("code:d2l.train_ch3(net, train_iter, test_iter, loss, 10, trainer)", None),
+    ],
+)
+def test_learner_rule(source: str, kind: str | None) -> None:
+    found = learner_problems(notebook(source))
+    assert (kind is None and not found) or any(kind in f for f in found), found
+
+
+def test_learner_rule_refuses_hidden_cells() -> None:
+    nb = notebook("code:x = 1")
+    nb.cells[0].metadata["tags"] = ["remove-cell"]
+    assert any("remove-cell" in found for found in learner_problems(nb))

@@ -23,15 +23,14 @@ import pytest
 from myst_nb.core.variables import format_plain_text
 
 from notebooks import executed_dir, glued_values
-from scripts.pdf_build import LATEX_DIR, PDF_NAME, PUBLISHED_PDF, page_count
+from scripts.layout import ARTIFACTS, HTML, LATEX, ROOT
+from scripts.pdf_build import PDF_NAME, PUBLISHED_PDF, page_count
 from scripts.toc import toc_entries
 
 pytestmark = pytest.mark.book
 
-ROOT = Path(__file__).resolve().parents[1]
-PDF = LATEX_DIR / f"{PDF_NAME}.pdf"
-HTML = ROOT / "_build" / "html"
-ARTIFACTS = ROOT / "_build" / "artifacts" / "pdf"
+PDF = LATEX / f"{PDF_NAME}.pdf"
+PDF_ARTIFACTS = ARTIFACTS / "pdf"
 # A chapter takes at least its opening page and one more (chapters open on odd pages);
 # the longest chapter of the book runs to about 15 pages: 30 leaves room to grow.
 PAGES_PER_CHAPTER = (2, 30)
@@ -42,7 +41,7 @@ PART_PAGE = re.compile(r"^\s*Part [IVXLC]+\s*$", re.MULTILINE)
 # The first line of a page that opens a chapter or an index of the back matter.
 DIVISION_OPENINGS = {"CHAPTER", "PYTHON MODULE INDEX", "INDEX"}
 HEAD_AND_FOOT_LINES = 2  # the running head and the line with the page number
-FIRST_SCREENS = ROOT / "_build" / "artifacts" / "first-screen"
+FIRST_SCREENS = ARTIFACTS / "first-screen"
 FIRST_SCREEN_CHAPTER = "chapters/softmax_concise"
 SOLUTIONS = re.compile(r"^`{3,}\{solution(-start)?\}", re.MULTILINE)
 NOISE = {
@@ -216,15 +215,15 @@ def page_with(pages: list[str], pattern: str) -> int:
 
 def test_pages_rendered_for_a_human_look(pdf: Path, pages: list[str]):
     """The title page, a page with a figure and a page with code, as PNG artefacts."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    PDF_ARTIFACTS.mkdir(parents=True, exist_ok=True)
     chosen = {
         "title": 1,
         "figure": page_with(pages, r"^\s*Fig\. \d+\.\d+: "),
         "code": page_with(pages, r"^\s*import d2l_helpers as d2l"),
     }
     for what, number in chosen.items():
-        stem = ARTIFACTS / f"page-{number:03d}-{what}"
-        for old in ARTIFACTS.glob(f"page-*-{what}.png"):
+        stem = PDF_ARTIFACTS / f"page-{number:03d}-{what}"
+        for old in PDF_ARTIFACTS.glob(f"page-*-{what}.png"):
             old.unlink()
         subprocess.run(
             [
@@ -279,8 +278,8 @@ def test_no_near_empty_page(pages: list[str]):
         if ends_a_division and len(lines) > HEAD_AND_FOOT_LINES:
             continue
         short.append(f"page {number}: {lines}")
-    assert not short, (
-        f"pages with fewer than {MIN_LINES} lines of text:\n" + "\n".join(short)
+    assert not short, f"pages with fewer than {MIN_LINES} lines of text:\n" + "\n".join(
+        short
     )
 
 
@@ -316,7 +315,9 @@ def test_tables_are_set_as_tables(pages: list[str]):
     assert not raw, f"raw Markdown table rows in the PDF: {raw[:5]}"
     for name in chapter_names():
         for header in prose_tables(name):
-            words = [re.sub(r"\{[^}]+\}`[^`]*`|[`*]", "", c).split()[:1] for c in header]
+            words = [
+                re.sub(r"\{[^}]+\}`[^`]*`|[`*]", "", c).split()[:1] for c in header
+            ]
             words = [w[0] for w in words if w]
             assert any(all(w in line for w in words) for line in lines), (
                 f"{name}: the table with header {header} is not set as a table "
@@ -433,8 +434,19 @@ def test_first_page_of_a_chapter_rendered(pdf: Path, pages: list[str]):
     FIRST_SCREENS.mkdir(parents=True, exist_ok=True)
     stem = FIRST_SCREENS / f"pdf-{Path(FIRST_SCREEN_CHAPTER).name}"
     subprocess.run(
-        ["pdftoppm", "-r", "80", "-f", str(start + 1), "-l", str(start + 1), "-png",
-         "-singlefile", str(pdf), str(stem)],
+        [
+            "pdftoppm",
+            "-r",
+            "80",
+            "-f",
+            str(start + 1),
+            "-l",
+            str(start + 1),
+            "-png",
+            "-singlefile",
+            str(pdf),
+            str(stem),
+        ],
         check=True,
     )
     title = chapter_title(FIRST_SCREEN_CHAPTER)

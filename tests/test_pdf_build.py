@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from scripts import pdf_build
-
-ROOT = Path(__file__).resolve().parents[1]
+from scripts.layout import ROOT, latex_folder
 
 CLEAN = r"""\documentclass{article}
 \usepackage{fontspec}
@@ -94,20 +93,46 @@ def test_overfull_tolerance():
 
 TOY_QUIZ = {
     "quiz": [
-        {"question": "How many classes has Fashion-MNIST?", "type": "numeric",
-         "answers": [{"type": "range", "range": [9.5, 10.5], "correct": True,
-                      "feedback": "Ten kinds of garment."},
-                     {"type": "default", "feedback": "Count the labels."}]},
-        {"question": "Which loss takes logits?", "type": "multiple_choice",
-         "answers": [{"answer": "Cross-entropy with softmax", "correct": True,
-                      "feedback": "It applies the softmax itself."},
-                     {"answer": "L2", "correct": False, "feedback": "A regression loss."}]},
+        {
+            "question": "How many classes has Fashion-MNIST?",
+            "type": "numeric",
+            "answers": [
+                {
+                    "type": "range",
+                    "range": [9.5, 10.5],
+                    "correct": True,
+                    "feedback": "Ten kinds of garment.",
+                },
+                {"type": "default", "feedback": "Count the labels."},
+            ],
+        },
+        {
+            "question": "Which loss takes logits?",
+            "type": "multiple_choice",
+            "answers": [
+                {
+                    "answer": "Cross-entropy with softmax",
+                    "correct": True,
+                    "feedback": "It applies the softmax itself.",
+                },
+                {"answer": "L2", "correct": False, "feedback": "A regression loss."},
+            ],
+        },
     ],
     "ex-toy-number": [
-        {"question": "How many parameters?", "type": "numeric",
-         "answers": [{"type": "value", "value": 7850, "correct": True,
-                      "feedback": "Weights and biases."},
-                     {"type": "default", "feedback": "Count weights and biases."}]},
+        {
+            "question": "How many parameters?",
+            "type": "numeric",
+            "answers": [
+                {
+                    "type": "value",
+                    "value": 7850,
+                    "correct": True,
+                    "feedback": "Weights and biases.",
+                },
+                {"type": "default", "feedback": "Count weights and biases."},
+            ],
+        },
     ],
 }
 TOY_CHAPTER = """\
@@ -191,7 +216,7 @@ latex:
 sphinx:
   extra_extensions: [sphinx_exercise]
   local_extensions:
-    learner_doctree: _ext/
+    _ext.learner_doctree: {root}
   config:
     nb_render_markdown_format: myst
 """
@@ -200,25 +225,32 @@ sphinx:
 def toy_book_tex(folder: Path) -> str:
     """Build the toy book's LaTeX (no PDF) with the book's doctree extension."""
     import json
-    import shutil
     import sys
 
     quizzes = folder / "quizzes"
     quizzes.mkdir()
     (quizzes / "toy.json").write_text(json.dumps(TOY_QUIZ))
-    (folder / "_ext").mkdir()
-    shutil.copyfile(ROOT / "_ext" / "learner_doctree.py",
-                    folder / "_ext" / "learner_doctree.py")
-    (folder / "_config.yml").write_text(TOY_CONFIG)
+    (folder / "_config.yml").write_text(TOY_CONFIG.format(root=ROOT))
     (folder / "_toc.yml").write_text(
-        "format: jb-book\nroot: index\nchapters:\n  - file: toy\n")
+        "format: jb-book\nroot: index\nchapters:\n  - file: toy\n"
+    )
     (folder / "index.md").write_text("# A toy book\n\nThe landing page.\n")
     (folder / "toy.md").write_text(TOY_CHAPTER.format(folder=str(quizzes)))
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("jupyter-book")), "build", str(folder),
-         "--builder", "latex", "--path-output", str(folder)],
-        capture_output=True, text=True, timeout=600)
-    tex = next((folder / "_build" / "latex").glob("*.tex"), None)
+        [
+            str(Path(sys.executable).with_name("jupyter-book")),
+            "build",
+            str(folder),
+            "--builder",
+            "latex",
+            "--path-output",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    tex = next(latex_folder(folder).glob("*.tex"), None)
     assert tex is not None, result.stdout[-3000:] + result.stderr[-3000:]
     return tex.read_text()
 
@@ -226,7 +258,7 @@ def toy_book_tex(folder: Path) -> str:
 @pytest.mark.slow
 def test_solutions_and_quiz_answers_gathered_at_the_chapters_end(tmp_path: Path):
     tex = toy_book_tex(tmp_path)
-    chapter = tex[tex.index(r"\chapter{A toy chapter}"):]
+    chapter = tex[tex.index(r"\chapter{A toy chapter}") :]
     solutions = chapter.index(r"\section{Solutions}")
     exercises = chapter.index(r"\section{Exercises}")
     summary = chapter.index(r"\section{Summary}")

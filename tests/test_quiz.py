@@ -1,4 +1,4 @@
-"""The self-check quizzes (d2l_helpers.quiz): loading, errors, the three representations.
+"""The self-check quizzes (d2l_helpers.quiz): loading, errors, three representations.
 
 Unit tests of the module on the quiz file of softmax_concise and on quiz files written
 to a temporary folder; then the quiz files of the package and their use in the
@@ -17,16 +17,22 @@ import pytest
 
 from d2l_helpers import quiz
 from d2l_helpers.errors import D2LError
+from scripts.layout import CHAPTERS
 
-ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ROOT / "chapters"
-SHOW_QUIZ = re.compile(r"""d2l\.show_quiz\(\s*["']([\w-]+)["']\s*(?:,\s*["']([\w-]+)["'])?""")
+SHOW_QUIZ = re.compile(
+    r"""d2l\.show_quiz\(\s*["']([\w-]+)["']\s*(?:,\s*["']([\w-]+)["'])?"""
+)
 QUESTIONS_PER_QUIZ = (3, 5)
 NUMERIC = {
     "question": "How many outputs has `nn.Dense(10)`?",
     "type": "numeric",
     "answers": [
-        {"type": "range", "range": [9.5, 10.5], "correct": True, "feedback": "Yes: 10."},
+        {
+            "type": "range",
+            "range": [9.5, 10.5],
+            "correct": True,
+            "feedback": "Yes: 10.",
+        },
         {"type": "default", "feedback": "It has one output per class."},
     ],
 }
@@ -35,7 +41,11 @@ CHOICE = {
     "type": "multiple_choice",
     "answers": [
         {"answer": "`SoftmaxCrossEntropyLoss`", "correct": True, "feedback": "Right."},
-        {"answer": "`L2Loss`", "correct": False, "feedback": "No: it is for regression."},
+        {
+            "answer": "`L2Loss`",
+            "correct": False,
+            "feedback": "No: it is for regression.",
+        },
     ],
 }
 
@@ -74,7 +84,9 @@ def test_missing_quiz_file(tmp_path: Path) -> None:
 
 def test_missing_set_lists_the_sets(tmp_path: Path) -> None:
     write_quiz(tmp_path, {"quiz": [CHOICE], "ex-a": [NUMERIC]})
-    with pytest.raises(quiz.QuizError, match=r"no question set 'ex-b'; it has: ex-a, quiz"):
+    with pytest.raises(
+        quiz.QuizError, match=r"no question set 'ex-b'; it has: ex-a, quiz"
+    ):
         quiz.show_quiz("toy", "ex-b", folder=tmp_path)
 
 
@@ -114,8 +126,12 @@ BROKEN = {
         "unknown keys ['answrs']",
     ),
     "a value that is not a number": (
-        dict(NUMERIC, answers=[{"type": "value", "value": "10", "correct": True,
-                                "feedback": "ten"}]),
+        dict(
+            NUMERIC,
+            answers=[
+                {"type": "value", "value": "10", "correct": True, "feedback": "ten"}
+            ],
+        ),
         "a 'value' answer needs a number 'value'",
     ),
 }
@@ -171,7 +187,8 @@ def test_html_is_deterministic_offline_and_jupyterquiz(tmp_path: Path) -> None:
     # The same output in another interpreter: no random ids, no addresses.
     code = (
         "from d2l_helpers import quiz; import sys; "
-        f"sys.stdout.write(quiz.show_quiz('toy', folder={str(tmp_path)!r})._repr_html_())"
+        f"quiz_html = quiz.show_quiz('toy', folder={str(tmp_path)!r})._repr_html_(); "
+        "sys.stdout.write(quiz_html)"
     )
     other = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -207,7 +224,7 @@ def test_display_publishes_html_markdown_and_text() -> None:
     assert data["text/plain"].startswith("Self-check")
 
 
-# --- The quiz files of the package and the chapters that show them ---------------------
+# --- The quiz files of the package and the chapters that show them --------------
 
 
 def quiz_calls() -> list[tuple[str, str, str]]:
@@ -250,12 +267,15 @@ def test_chapter_self_check_follows_the_conventions(chapter: str) -> None:
     )
     kinds = {q["type"] for q in questions}
     assert "numeric" in kinds and kinds & set(quiz.CHOICE_TYPES), (
-        f"{chapter}'s self-check mixes no multiple-choice and numeric questions: {kinds}"
+        f"{chapter}'s self-check mixes no multiple-choice and numeric questions: "
+        f"{kinds}"
     )
     for number, question in enumerate(questions, 1):
         if question["type"] == "numeric":
-            assert any(a.get("type") == "range" and a.get("correct")
-                       for a in question["answers"]), (
+            assert any(
+                a.get("type") == "range" and a.get("correct")
+                for a in question["answers"]
+            ), (
                 f"{chapter}, question {number}: a numeric answer needs a correct "
                 "range (a tolerance), not an exact value"
             )

@@ -24,12 +24,12 @@ from scripts.references import (
     NUMERIC_VARIABLES,
     REFERENCE_ENV,
     chapter_digest,
-    executable_chapters,
     read_chapter,
     reference_path,
     visible_code_cells,
     with_reference_outputs,
 )
+from scripts.toc import executable_chapters
 
 CHAPTERS = executable_chapters()
 IDS = [c.stem for c in CHAPTERS]
@@ -83,7 +83,10 @@ def test_reference_is_fresh(chapter):
     path = reference_path(chapter)
     assert path.is_file(), f"{path} is missing: run `make references`"
     reference = nbformat.read(path, as_version=4)
-    stale = f"{path.name} is stale against {chapter.name}: run `make references` and commit it"
+    stale = (
+        f"{path.name} is stale against {chapter.name}: run `make references` and "
+        "commit it"
+    )
     assert reference.metadata["d2l_reference"]["sha256"] == chapter_digest(chapter), (
         stale
     )
@@ -101,7 +104,8 @@ def test_reference_was_made_in_the_other_numeric_environment(chapter):
     ]
     made_in = meta.get("environment")
     assert made_in == REFERENCE_ENV, (
-        f"{reference_path(chapter).name} was made with {made_in}, not in the references' "
+        f"{reference_path(chapter).name} was made with {made_in}, not in the "
+        "references' "
         f"environment {REFERENCE_ENV}: regenerate it with `make references` (not by "
         "copying an executed notebook)."
     )
@@ -207,7 +211,7 @@ def test_nbval_masks_floats_and_catches_the_rest(tmp_path: Path):
     assert run.notebook.cells[2].outputs[0]["text"] == "4\n"  # what the kernel computed
 
 
-# --- The pages that are not in the course bundle (build status) ------------------------
+# --- The pages that are not in the course bundle (build status) -----------------
 
 # A practice copy has no outputs to compare: its chapter's page is the one checked.
 BUILD_ONLY = [

@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from _ext.course_downloads import PUBLISHED_BRANCH
+from scripts.layout import HTML, JUPYTER_CACHE, ROOT
+
 WORKFLOWS = ROOT / ".github" / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
@@ -36,22 +38,29 @@ BAD_WORKFLOW = """\
 
 
 def tool(name: str) -> str:
-    """Return the path of a linter installed beside this Python (the venv) or on PATH."""
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    """Return the path of a linter beside this Python (the venv), or on PATH."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(
+        name
+    )
     if found is None:
-        pytest.fail(f"{name} is not installed: run `make test` (it installs requirements.txt).")
+        pytest.fail(
+            f"{name} is not installed: run `make test` (it installs requirements.txt)."
+        )
     return found
 
 
 def run(*command: str) -> subprocess.CompletedProcess:
     """Run a linter from the repository root and return what it said."""
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def zizmor(folder: Path) -> list[dict]:
-    """Return zizmor's findings on a folder of workflows (offline, strictest persona)."""
-    result = run(tool("zizmor"), "--offline", "--persona=pedantic", "--format=json",
-                 str(folder))
+    """Return zizmor's findings on a workflow folder (offline, strictest persona)."""
+    result = run(
+        tool("zizmor"), "--offline", "--persona=pedantic", "--format=json", str(folder)
+    )
     assert result.returncode in (0, 10, 11, 12, 13, 14), result.stderr
     return json.loads(result.stdout)
 
@@ -72,8 +81,12 @@ def workflows() -> dict[str, dict]:
 
 
 def test_workflows_match_github_schema() -> None:
-    result = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-                 *map(str, WORKFLOW_FILES))
+    result = run(
+        tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.github-workflows",
+        *map(str, WORKFLOW_FILES),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -92,10 +105,18 @@ def test_the_linters_catch_a_bad_workflow(tmp_path: Path) -> None:
     bad.parent.mkdir(parents=True)
     bad.write_text(textwrap.dedent(BAD_WORKFLOW))
     found = {finding["ident"] for finding in zizmor(bad.parent)}
-    assert {"unpinned-uses", "template-injection", "artipacked",
-            "excessive-permissions", "dangerous-triggers"} <= found, found
+    assert {
+        "unpinned-uses",
+        "template-injection",
+        "artipacked",
+        "excessive-permissions",
+        "dangerous-triggers",
+    } <= found, found
     actionlint = run(tool("actionlint"), "-no-color", "-oneline", str(bad))
-    assert actionlint.returncode == 1 and "github.event.pull_request.title" in actionlint.stdout
+    assert (
+        actionlint.returncode == 1
+        and "github.event.pull_request.title" in actionlint.stdout
+    )
 
 
 def test_pull_requests_run_the_readme_test_command(workflows: dict) -> None:
@@ -107,34 +128,43 @@ def test_pull_requests_run_the_readme_test_command(workflows: dict) -> None:
 
 def test_pull_requests_test_on_x86_64_and_arm64(workflows: dict) -> None:
     job = workflows["test.yml"]["jobs"]["test"]
-    runners = {entry["arch"]: entry["runner"] for entry in job["strategy"]["matrix"]["include"]}
+    runners = {
+        entry["arch"]: entry["runner"] for entry in job["strategy"]["matrix"]["include"]
+    }
     assert runners == {"x86_64": "ubuntu-24.04", "arm64": "ubuntu-24.04-arm"}
     assert job["runs-on"] == "${{ matrix.runner }}"
-    assert job["strategy"]["fail-fast"] is False, "one CPU's failure must not hide the other's"
+    assert job["strategy"]["fail-fast"] is False, (
+        "one CPU's failure must not hide the other's"
+    )
     # The Debian image is multi-arch: the same container on both runners.
     assert job["container"]["image"].startswith("python:3.11-bookworm")
     # Each architecture keeps its own execution cache (the build's executions are this
     # CPU's own) and its own artefacts.
-    cache = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/cache@"))
+    cache = next(
+        s for s in job["steps"] if s.get("uses", "").startswith("actions/cache@")
+    )
     assert cache["with"]["key"].startswith("book-${{ matrix.arch }}-")
     assert cache["with"]["restore-keys"] == "book-${{ matrix.arch }}-"
     upload = next(s for s in job["steps"] if "upload-artifact" in s.get("uses", ""))
     assert "${{ matrix.arch }}" in upload["with"]["name"]
 
 
-def test_main_publishes_the_site_on_gh_pages_with_the_execution_cache(workflows: dict) -> None:
+def test_main_publishes_the_site_on_gh_pages_with_the_execution_cache(
+    workflows: dict,
+) -> None:
     publish = workflows["publish.yml"]
     assert publish["on"]["push"]["branches"] == ["main"]
     build, deploy = publish["jobs"]["build"], publish["jobs"]["deploy"]
-    cache = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/cache@"))
-    assert "_build/.jupyter_cache" in cache["with"]["path"]
+    cache = next(
+        s for s in build["steps"] if s.get("uses", "").startswith("actions/cache@")
+    )
+    assert JUPYTER_CACHE.relative_to(ROOT).as_posix() in cache["with"]["path"]
     assert "chapters/**" in cache["with"]["key"]
     assert "bash .ci/run" in [step.get("run") for step in build["steps"]]
     upload = next(s for s in build["steps"] if "upload-artifact" in s.get("uses", ""))
-    assert upload["with"]["path"] == "_build/html"
+    assert upload["with"]["path"] == HTML.relative_to(ROOT).as_posix()
     # The launch buttons open notebooks/ from the branch the book names (gh-pages).
-    branch = re.search(r'"course_published_branch", "([^"]+)"',
-                       (ROOT / "_ext" / "course_downloads.py").read_text()).group(1)
+    branch = PUBLISHED_BRANCH
     push = deploy["steps"][-1]["run"]
     assert f"git init -q -b {branch}" in push and push.rstrip().endswith(branch)
     assert ".nojekyll" in push
@@ -150,11 +180,34 @@ def test_workflow_is_pinned_and_least_privilege(workflows: dict, name: str) -> N
         assert "write" not in job["permissions"].values() or job_name == "deploy"
     for step in steps(workflow):
         if "uses" in step:
-            assert PINNED.match(step["uses"]), f"not pinned by commit SHA: {step['uses']}"
+            assert PINNED.match(step["uses"]), (
+                f"not pinned by commit SHA: {step['uses']}"
+            )
         if step.get("uses", "").startswith("actions/checkout@"):
             assert step["with"]["persist-credentials"] is False
-        assert not UNTRUSTED.search(step.get("run", "")), f"untrusted input in run: {step}"
+        assert not UNTRUSTED.search(step.get("run", "")), (
+            f"untrusted input in run: {step}"
+        )
     text = (WORKFLOWS / name).read_text()
     for line in text.splitlines():
         if "uses:" in line and "@" in line:
-            assert re.search(r"@[0-9a-f]{40} # v\d", line), f"no version comment: {line}"
+            assert re.search(r"@[0-9a-f]{40} # v\d", line), (
+                f"no version comment: {line}"
+            )
+
+
+def test_make_lint_covers_every_python_file() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    linted = re.search(r"^LINTED := (.+)$", makefile, re.MULTILINE).group(1).split()
+    assert "ruff check $(RUFF_SKIP) $(LINTED)" in makefile
+    assert "ruff format --check $(RUFF_SKIP) $(LINTED)" in makefile
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert tracked, "git lists no Python file"
+    unlinted = [path for path in tracked if path.split("/")[0] not in linted]
+    assert not unlinted, f"make lint (LINTED in the Makefile) skips {unlinted}"
