@@ -27,7 +27,7 @@ import course_bundle as bundle
 import learner_checks as checks
 from course_bundle import Bundle
 from scripts import bundle as learner_bundle
-from scripts.layout import BINDER, COURSE
+from scripts.layout import BINDER, COURSE, ROOT
 from scripts.learner_rules import learner_problems
 
 BUNDLE_NOTEBOOKS = bundle.zip_notebooks()
@@ -69,7 +69,7 @@ README_STEPS = (
 REFUSAL_TIMEOUT_S = 120
 # The one supported Python range, as pyproject states it; the setup cell, both READMEs
 # and the bundle's venv must agree with it.
-PYPROJECT = tomllib.loads((bundle.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 SUPPORTED = SpecifierSet(PYPROJECT["project"]["requires-python"])
 MINORS = [f"3.{minor}" for minor in range(8, 15)]
 SUPPORTED_MINORS = [v for v in MINORS if f"{v}.0" in SUPPORTED]
@@ -493,7 +493,7 @@ def test_one_python_range_everywhere(tmp_path: Path) -> None:
     assert accepted == SUPPORTED_MINORS, (
         f"the setup cell accepts {accepted}, pyproject's requires-python {SUPPORTED}"
     )
-    for readme in (bundle.ROOT / "README.md", SETUP_TEMPLATE.parent / "README.md"):
+    for readme in (ROOT / "README.md", COURSE / "README.md"):
         text = readme.read_text(encoding="utf-8")
         named = set(re.findall(r"Python (3\.\d+)", text))
         assert set(SUPPORTED_MINORS) <= named, (
