@@ -61,14 +61,14 @@ QUIZ_KEY = re.compile(r'class="d2l-quiz" data-quiz="([\w-]+):([\w-]+)"')
 PROSE_TABLE = re.compile(r"^\|.*\n\|\s*:?-+", re.MULTILINE)
 
 
-def quizzes_on_pages() -> list[tuple[str, str]]:
-    """Return (page, quiz key) for every quiz the built chapters show."""
-    return [
-        (page, f"{chapter}:{name}")
+def quizzes_on_pages() -> dict[str, list[str]]:
+    """Return the quiz keys (chapter:set) every built chapter page shows, by page."""
+    return {
+        page: [f"{chapter}:{name}" for chapter, name in keys]
         for page in CHAPTER_PAGES
         if (HTML / page).is_file()
-        for chapter, name in QUIZ_KEY.findall((HTML / page).read_text())
-    ]
+        and (keys := QUIZ_KEY.findall((HTML / page).read_text()))
+    }
 
 
 # Colab: .../blob/<branch>/<path>; Binder: ...?urlpath=lab/tree/<path>
@@ -270,24 +270,25 @@ def test_outputs_clean_and_tables_set(html: Path, page: str) -> None:
     assert not problems, f"{page}:\n" + "\n".join(problems)
 
 
+QUIZ_PAGES = quizzes_on_pages()
+
+
 @pytest.mark.book
-@pytest.mark.parametrize("page, key", quizzes_on_pages())
-def test_quiz_answered_wrongly_then_rightly(
-    book: PageChecker, page: str, key: str
-) -> None:
-    chapter, name = key.split(":")
-    questions = quiz.load_questions(chapter, name)
+@pytest.mark.parametrize("page", sorted(QUIZ_PAGES))
+def test_every_quiz_answered_wrongly_then_rightly(book: PageChecker, page: str) -> None:
+    # One load of the page serves all its quizzes: the first two questions of each
+    # are answered wrongly, then rightly, and their feedback read.
     book.check(page)
-    wait_for_quiz(book.driver, key, len(questions))
-    for number, question in enumerate(questions[:2]):
-        right, wrong = right_and_wrong(question)
-        for value, verdict in ((wrong, "incorrect"), (right, "correct")):
-            answer(book.driver, key, number, question, value)
-            state = quiz_state(book.driver, key)[number]
-            assert state["verdict"] == verdict, (page, key, number, value, state)
-            assert state["feedback"].startswith(expected_feedback(question, value)), (
-                page,
-                key,
-                number,
-                state,
-            )
+    for key in QUIZ_PAGES[page]:
+        chapter, name = key.split(":")
+        questions = quiz.load_questions(chapter, name)
+        wait_for_quiz(book.driver, key, len(questions))
+        for number, question in enumerate(questions[:2]):
+            right, wrong = right_and_wrong(question)
+            for value, verdict in ((wrong, "incorrect"), (right, "correct")):
+                answer(book.driver, key, number, question, value)
+                state = quiz_state(book.driver, key)[number]
+                assert state["verdict"] == verdict, (page, key, number, value, state)
+                assert state["feedback"].startswith(
+                    expected_feedback(question, value)
+                ), (page, key, number, state)
