@@ -24,6 +24,7 @@ from urllib.parse import unquote, urldefrag
 
 import yaml
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from _ext.course_setup import resolve_repository_url
@@ -377,6 +378,9 @@ def launch_buttons_configured(book: Path) -> bool:
 # --- Accessibility: colour mode, axe-core, structure of the page ---------------------
 
 COLOR_MODES = ("light", "dark")
+# The axe rules whose outcome a colour mode can change; the others see the same DOM in
+# both modes, so the full audit runs in the first mode and these in the others.
+COLOR_RULES = ("color-contrast", "link-in-text-block")
 BLOCKING_IMPACTS = ("serious", "critical")
 AXE_TIMEOUT_S = (
     240  # a long page full of equations takes axe a minute on a busy machine
@@ -448,9 +452,11 @@ def open_settled(driver: webdriver.Chrome, url: str) -> None:
     driver.execute_async_script(PAGE_SETTLED_JS)
 
 
-def axe_audit(driver: webdriver.Chrome, context: str | None = None) -> dict:
+def axe_audit(
+    driver: webdriver.Chrome, context: str | None = None, rules: tuple[str, ...] = ()
+) -> dict:
     """Run axe-core 4 on the open page (after MathJax), or on the elements a CSS
-    selector names; return its full results.
+    selector names, with all its rules or the ones named; return its full results.
 
     axe-core comes from axe-core-python (4.4; axe-selenium-python bundles 3.1 of 2018,
     whose outdated DPUB-ARIA rules flag Sphinx's bibliography markup).
@@ -458,9 +464,10 @@ def axe_audit(driver: webdriver.Chrome, context: str | None = None) -> dict:
     from axe_core_python.selenium import Axe
 
     driver.execute_async_script(PAGE_SETTLED_JS)
+    options = {"runOnly": {"type": "rule", "values": list(rules)}} if rules else None
     driver.set_script_timeout(AXE_TIMEOUT_S)
     try:
-        return Axe().run(driver, context)
+        return Axe().run(driver, context, options)
     finally:
         driver.set_script_timeout(TIMEOUT_S)
 
@@ -644,6 +651,23 @@ def wait_for_quiz(driver: webdriver.Chrome, key: str, questions: int) -> None:
     )
 
 
+def wait_for_verdict(
+    driver: webdriver.Chrome, key: str, number: int, verdict: str
+) -> dict:
+    """Wait until question `number` of a quiz card shows a verdict; return its state.
+
+    Returns the state as soon as the card marks the answer ``verdict``, or, after
+    the timeout, whatever it shows then (the caller's assertion says what is wrong).
+    """
+    try:
+        WebDriverWait(driver, TIMEOUT_S).until(
+            lambda d: quiz_state(d, key)[number]["verdict"] == verdict
+        )
+    except TimeoutException:
+        pass
+    return quiz_state(driver, key)[number]
+
+
 def right_and_wrong(question: dict) -> tuple[object, object]:
     """Return, for a question, an answer that is right and one that is wrong.
 
@@ -698,11 +722,13 @@ def answer(
     question: dict,
     value: object,
     keyboard: bool = False,
+    settle: bool = True,
 ) -> None:
     """Answer question `number` (0-based) of a quiz card, by mouse or by keyboard.
 
     Numeric: focus its field (Tab by keyboard), type the number, Enter. Choice: click
-    the choice, or focus its radio button and press Space.
+    the choice, or focus its radio button and press Space. With ``settle``, return
+    once the feedback's colours have settled (for checks of colour and contrast).
     """
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -728,7 +754,8 @@ def answer(
             driver.switch_to.active_element.send_keys(Keys.SPACE)
         else:
             choice.click()
-    time.sleep(FEEDBACK_ANIMATION_S)
+    if settle:
+        time.sleep(FEEDBACK_ANIMATION_S)
 
 
 # A book of one page that shows a quiz: the quiz in the book's theme and CSS, whatever

@@ -32,9 +32,9 @@ from browser import (
     expected_feedback,
     first_screen,
     launch_buttons_configured,
-    quiz_state,
     right_and_wrong,
     wait_for_quiz,
+    wait_for_verdict,
 )
 from d2l_helpers import quiz
 from http_server import serving
@@ -286,8 +286,8 @@ def test_every_quiz_answered_wrongly_then_rightly(book: PageChecker, page: str) 
         for number, question in enumerate(questions[:2]):
             right, wrong = right_and_wrong(question)
             for value, verdict in ((wrong, "incorrect"), (right, "correct")):
-                answer(book.driver, key, number, question, value)
-                state = quiz_state(book.driver, key)[number]
+                answer(book.driver, key, number, question, value, settle=False)
+                state = wait_for_verdict(book.driver, key, number, verdict)
                 assert state["verdict"] == verdict, (page, key, number, value, state)
                 assert state["feedback"].startswith(
                     expected_feedback(question, value)
