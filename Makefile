@@ -12,7 +12,7 @@ ifneq ($(wildcard ../shared/data/mnist),)
 export D2L_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: book pdf notebooks test test-fast lint data references bench clean
+.PHONY: book pdf notebooks test test-fast lint data references bench chapter-times clean
 
 $(STAMP): requirements.txt course/requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -78,6 +78,12 @@ lint: $(STAMP)
 ## MXNET_MKLDNN_ENABLED=0: scripts/references.py), so that make test compares the two
 references: data
 	$(PY) -m scripts.make_references
+
+## chapter-times: each chapter run top to bottom in the course bundle's fresh venv, one
+## after another, against the time budget (40 s a chapter, 240 s the course); after
+## `make book`, on a quiet machine
+chapter-times: data
+	$(PY) -m scripts.chapter_times
 
 ## bench: our pipeline against d2l's reference pipeline and the hardware floor
 bench: data
