@@ -1,9 +1,8 @@
 """Checks of the numbers the deferred-initialization chapter states."""
 
-import json
-from importlib import resources
-
 import pytest
+
+from quiz_answers import in_correct_range, quiz_sets
 
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
@@ -113,20 +112,8 @@ def test_flatten_exercise(values):
     )
 
 
-def quiz_sets() -> dict:
-    path = resources.files("d2l_helpers.quizzes") / "deferred_init.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def in_correct_range(value: float, question: dict) -> bool:
-    """Whether value lies in the correct answer's half-open range (as jupyterquiz)."""
-    (answer,) = [a for a in question["answers"] if a.get("correct")]
-    low, high = answer["range"]
-    return low <= value < high
-
-
 def test_quiz_sets_and_answers(values):
-    sets = quiz_sets()
+    sets = quiz_sets("deferred_init")
     assert 3 <= len(sets["quiz"]) <= 5
     assert {q["type"] for q in sets["quiz"]} == {"multiple_choice", "numeric"}
     for questions in sets.values():

@@ -1,10 +1,10 @@
 """Checks of the numbers the numerical-stability chapter states."""
 
-import json
 import math
-from importlib import resources
 
 import pytest
+
+from quiz_answers import in_correct_range, quiz_sets
 
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
@@ -189,20 +189,8 @@ def test_nan_model_predicts_one_class(values):
     assert values["numerical_stability_naive_predicted_class"] == 0
 
 
-def quiz_sets() -> dict:
-    path = resources.files("d2l_helpers.quizzes") / "numerical_stability.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def in_correct_range(value: float, question: dict) -> bool:
-    """Whether value lies in the correct answer's half-open range (as jupyterquiz)."""
-    (answer,) = [a for a in question["answers"] if a.get("correct")]
-    low, high = answer["range"]
-    return low <= value < high
-
-
 def test_quiz_sets_and_answers(values):
-    sets = quiz_sets()
+    sets = quiz_sets("numerical_stability")
     assert 3 <= len(sets["quiz"]) <= 5
     assert {q["type"] for q in sets["quiz"]} == {"multiple_choice", "numeric"}
     for questions in sets.values():

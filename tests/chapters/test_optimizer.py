@@ -1,11 +1,11 @@
 """Checks of the numbers the optimizer chapter states (from its executed notebook)."""
 
-import json
 import math
-from importlib import resources
 
 import numpy as np
 import pytest
+
+from quiz_answers import in_correct_range, quiz_sets
 
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
@@ -159,20 +159,8 @@ def test_momentum_follows_sgd_at_ten_times_the_rate(values):
     assert values["optimizer_momentum_fast_ratio"] > 3
 
 
-def quiz_sets() -> dict:
-    path = resources.files("d2l_helpers.quizzes") / "optimizer.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def in_correct_range(value: float, question: dict) -> bool:
-    """Whether value lies in the correct answer's half-open range (as jupyterquiz)."""
-    (answer,) = [a for a in question["answers"] if a.get("correct")]
-    low, high = answer["range"]
-    return low <= value < high
-
-
 def test_quiz_sets_and_answers():
-    sets = quiz_sets()
+    sets = quiz_sets("optimizer")
     assert 3 <= len(sets["quiz"]) <= 5
     assert {q["type"] for q in sets["quiz"]} == {"multiple_choice", "numeric"}
     for questions in sets.values():

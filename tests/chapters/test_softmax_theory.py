@@ -1,10 +1,10 @@
 """Checks of the numbers the theory chapter states (read from its executed notebook)."""
 
-import json
 import math
-from importlib import resources
 
 import pytest
+
+from quiz_answers import in_correct_range, quiz_sets
 
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
@@ -108,24 +108,8 @@ def test_hessian_solution(values):
     assert values["softmax_theory_hessian_w_min_eig"] == min(eigs_w)
 
 
-def quiz_sets() -> dict:
-    path = resources.files("d2l_helpers.quizzes") / "softmax_theory.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def correct_range(question: dict) -> tuple[float, float]:
-    """The range of a numeric question's correct answer (half-open, as jupyterquiz)."""
-    (answer,) = [a for a in question["answers"] if a.get("correct")]
-    return tuple(answer["range"])
-
-
-def in_range(value: float, question: dict) -> bool:
-    low, high = correct_range(question)
-    return low <= value < high
-
-
 def test_quiz_file_has_the_chapter_and_exercise_sets():
-    sets = quiz_sets()
+    sets = quiz_sets("softmax_theory")
     assert 3 <= len(sets["quiz"]) <= 5
     kinds = {question["type"] for question in sets["quiz"]}
     assert kinds == {"multiple_choice", "numeric"}
@@ -144,18 +128,21 @@ def test_quiz_file_has_the_chapter_and_exercise_sets():
 
 
 def test_quiz_answers_are_right(values):
-    sets = quiz_sets()
+    sets = quiz_sets("softmax_theory")
     quiz = sets["quiz"]
-    assert in_range(3 / (1 + 3), quiz[1])  # softmax(0, ln 3)[1]
-    assert in_range(math.log(4), quiz[3])  # -ln 0.25
-    assert in_range(0.25 - 1, quiz[4])  # softmax - one-hot at the true class
-    assert in_range(1 / (1 + math.exp(-2)), sets["ex-theory-sigmoid"][0])
+    assert in_correct_range(3 / (1 + 3), quiz[1])  # softmax(0, ln 3)[1]
+    assert in_correct_range(math.log(4), quiz[3])  # -ln 0.25
+    assert in_correct_range(0.25 - 1, quiz[4])  # softmax - one-hot at the true class
+    assert in_correct_range(1 / (1 + math.exp(-2)), sets["ex-theory-sigmoid"][0])
     temperature = sets["ex-theory-temperature"]
-    assert in_range(values["softmax_theory_temperature_entropy_1"], temperature[0])
-    assert in_range(math.log2(3), temperature[1])
+    entropy_1 = values["softmax_theory_temperature_entropy_1"]
+    assert in_correct_range(entropy_1, temperature[0])
+    assert in_correct_range(math.log2(3), temperature[1])
     grad_w = sets["ex-theory-grad-w"]
-    assert in_range(2 * (0.5 - 1), grad_w[0]) and in_range(0.5 - 0, grad_w[1])
+    assert in_correct_range(2 * (0.5 - 1), grad_w[0])
+    assert in_correct_range(0.5 - 0, grad_w[1])
     kl_bits = 0.5 * math.log2(0.5 / 0.25) + 0.5 * math.log2(0.5 / 0.75)
-    assert in_range(kl_bits, sets["ex-theory-kl"][0])
+    assert in_correct_range(kl_bits, sets["ex-theory-kl"][0])
     hessian = sets["ex-theory-hessian"]
-    assert in_range(0.5 - 0.5**2, hessian[0]) and in_range(1, hessian[1])
+    assert in_correct_range(0.5 - 0.5**2, hessian[0])
+    assert in_correct_range(1, hessian[1])
