@@ -27,6 +27,10 @@ $(STAMP): requirements.txt course/requirements.txt pyproject.toml
 data: $(STAMP)
 	@bash scripts/system-packages.sh
 	@$(PY) -m d2l_helpers.provision
+	@# matplotlib's font cache, valid for this venv: a cache naming the fonts of a venv
+	@# since deleted is rebuilt at a kernel's first figure, and a slow rebuild prints
+	@# "Matplotlib is building the font cache" into a chapter's output.
+	@$(PY) -c "import matplotlib; matplotlib.use('Agg'); from matplotlib import font_manager; font_manager.findfont('DejaVu Sans')"
 
 ## book: the HTML book in _build/html, every chapter executed (cached by content); the
 ## chapters missing from the cache are executed first, in parallel, one per core

@@ -151,6 +151,17 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
+FONT_CACHE_WARMUP = (
+    "import matplotlib; matplotlib.use('Agg'); "
+    "from matplotlib import font_manager; font_manager.findfont('DejaVu Sans')"
+)
+
+
+def matplotlib_dir(venv: Path) -> Path:
+    """Return the matplotlib config and cache folder of the bundle venv's kernels."""
+    return venv.parent / "matplotlib"
+
+
 def _build(zip_path: Path, root: Path) -> Bundle:
     """Unzip the bundle, make its venv, install its requirements, add its kernel."""
     unzipped = root / "unzipped"
@@ -173,6 +184,14 @@ def _build(zip_path: Path, root: Path) -> Bundle:
         "Installing the bundle's requirements.txt into a fresh venv (fix the pins)",
     )
     install_s = time.perf_counter() - start
+    # The kernels' own matplotlib cache, built once now: a cache shared with other
+    # venvs may name fonts of a venv since deleted, and its rebuild, when slow, prints
+    # "Matplotlib is building the font cache" into the first figure's output.
+    subprocess.run(
+        [str(venv / "bin/python"), "-c", FONT_CACHE_WARMUP],
+        check=True,
+        env=_clean_env() | {"MPLCONFIGDIR": str(matplotlib_dir(venv))},
+    )
     _run(
         [
             str(venv / "bin/python"),
@@ -213,6 +232,7 @@ def kernel_env(bundle: Bundle, data_dir: Path | None, cache: Path) -> dict[str, 
     env["VIRTUAL_ENV"] = str(bundle.venv)
     env["D2L_DATA_MIRROR"] = ""  # no downloads: every data set is found offline
     env["D2L_CACHE_DIR"] = str(cache)
+    env["MPLCONFIGDIR"] = str(matplotlib_dir(bundle.venv))
     if data_dir is not None:
         env["D2L_DATA_DIR"] = str(data_dir)
     return env
