@@ -209,6 +209,13 @@ def _text_problem(value: Any, what: str) -> list[str]:
     return []
 
 
+def _unknown_keys(answer: dict, known: set[str], here: str) -> list[str]:
+    """Return a problem naming an answer's keys that its question type does not know."""
+    if unknown := sorted(set(answer) - known):
+        return [f"{here} has unknown keys {unknown} (known: {sorted(known)})"]
+    return []
+
+
 def _choice_problems(question: dict, where: str) -> list[str]:
     """Return the problems of a multiple- or many-choice question's answers."""
     answers = question["answers"]
@@ -220,10 +227,7 @@ def _choice_problems(question: dict, where: str) -> list[str]:
         if not isinstance(answer, dict):
             problems.append(f"{here} must be an object, not {answer!r}")
             continue
-        if unknown := sorted(set(answer) - CHOICE_KEYS):
-            problems.append(
-                f"{here} has unknown keys {unknown} (known: {sorted(CHOICE_KEYS)})"
-            )
+        problems += _unknown_keys(answer, CHOICE_KEYS, here)
         problems += _text_problem(answer.get("answer"), f"{here}: 'answer'")
         problems += _text_problem(answer.get("feedback"), f"{here}: 'feedback'")
         if not isinstance(answer.get("correct"), bool):
@@ -253,10 +257,7 @@ def _numeric_problems(question: dict, where: str) -> list[str]:
         if not isinstance(answer, dict):
             problems.append(f"{here} must be an object, not {answer!r}")
             continue
-        if unknown := sorted(set(answer) - NUMERIC_KEYS):
-            problems.append(
-                f"{here} has unknown keys {unknown} (known: {sorted(NUMERIC_KEYS)})"
-            )
+        problems += _unknown_keys(answer, NUMERIC_KEYS, here)
         problems += _text_problem(answer.get("feedback"), f"{here}: 'feedback'")
         kind = answer.get("type")
         if kind == "value":

@@ -13,3 +13,13 @@ def in_correct_range(value: float, question: dict) -> bool:
     (answer,) = [a for a in question["answers"] if a.get("correct")]
     low, high = answer["range"]
     return low <= value < high
+
+
+def assert_chapter_quiz_shape(sets: dict[str, list[dict]]) -> None:
+    """Assert the chapter quiz has 3 to 5 questions, choice and numeric, and that
+    every answer of every set carries feedback."""
+    assert 3 <= len(sets["quiz"]) <= 5
+    assert {q["type"] for q in sets["quiz"]} == {"multiple_choice", "numeric"}
+    for questions in sets.values():
+        for question in questions:
+            assert all(answer.get("feedback") for answer in question["answers"])

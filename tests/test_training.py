@@ -720,18 +720,23 @@ print(json.dumps({
 """
 
 
-@pytest.mark.slow
-def test_gluonbook_legacy_nd_code_end_to_end():
-    """Gluonbook's from-scratch chapter, verbatim nd code, in a fresh process."""
+def run_published_code(source: str) -> dict:
+    """Run a script in a fresh Python; return the JSON its last output line holds."""
     result = subprocess.run(
-        [sys.executable, "-c", GLUONBOOK_SCRATCH],
+        [sys.executable, "-c", source],
         check=False,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_gluonbook_legacy_nd_code_end_to_end():
+    """Gluonbook's from-scratch chapter, verbatim nd code, in a fresh process."""
+    out = run_published_code(GLUONBOOK_SCRATCH)
     assert out["np_mode"] == [False, False]
     assert out["kinds"] == ["NDArray", "NDArray"] and out["len"] == 235
     assert out["test_acc"][-1] >= 0.80
@@ -802,15 +807,7 @@ print(json.dumps(results))
 @pytest.mark.slow  # 8 epochs on the full data in a fresh process
 def test_d2l_0x_and_gluonbook_concise_code_end_to_end():
     """d2l 0.x's from-scratch code and gluonbook's concise code, as published."""
-    result = subprocess.run(
-        [sys.executable, "-c", D2L_0X_SCRATCH_AND_GLUONBOOK_CONCISE],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = run_published_code(D2L_0X_SCRATCH_AND_GLUONBOOK_CONCISE)
     assert out["import"] == [False, False]
     kind, test_acc = out["gluonbook"]
     assert kind == "NDArray" and len(test_acc) == 5

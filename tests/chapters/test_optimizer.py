@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from quiz_answers import in_correct_range, quiz_sets
+from quiz_answers import assert_chapter_quiz_shape, in_correct_range, quiz_sets
 
 pytestmark = pytest.mark.book  # needs the executed book (make book)
 
@@ -161,11 +161,7 @@ def test_momentum_follows_sgd_at_ten_times_the_rate(values):
 
 def test_quiz_sets_and_answers():
     sets = quiz_sets("optimizer")
-    assert 3 <= len(sets["quiz"]) <= 5
-    assert {q["type"] for q in sets["quiz"]} == {"multiple_choice", "numeric"}
-    for questions in sets.values():
-        for question in questions:
-            assert all(answer.get("feedback") for answer in question["answers"])
+    assert_chapter_quiz_shape(sets)
     quiz = sets["quiz"]
     assert in_correct_range(256, quiz[1])
     assert in_correct_range(1 - 0.1 * 0.01, quiz[2])
